@@ -1,0 +1,24 @@
+{
+  "target_defaults": {
+    "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-fstack-protector-strong", "-O2"],
+    "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
+    "defines": ["NAPI_VERSION=8"]
+  },
+  "targets": [
+    {
+      "target_name": "vnetkit",
+      "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
+      "sources": [
+        "native/addon.cc",
+        "native/errors.cc",
+        "native/netlink_socket.cc",
+        "native/nl_io.cc",
+        "native/ns_ops.cc",
+        "native/ns_runner.cc"
+      ],
+      "conditions": [
+        ["OS!='linux'", { "type": "none" }]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+// Module entry: per-environment state (so worker_threads each get their own threads and sockets)
+// and the small table of functions the TypeScript layer calls. Nothing here parses netlink.
+#include <napi.h>
+
+#include <memory>
+
+#include "addon.h"
+#include "errors.h"
+#include "netlink_socket.h"
+#include "nl_io.h"
+#include "ns_runner.h"
+
+namespace vnetkit {
+
+struct Addon {
+  std::unique_ptr<NsRunner> runner;
+  std::unique_ptr<NlIo> io;
+};
+
+Addon& GetAddon(Napi::Env env) { return *env.GetInstanceData<Addon>(); }
+
+NsRunner& Runner(Napi::Env env) {
+  Addon& addon = GetAddon(env);
+  if (!addon.runner) addon.runner = std::make_unique<NsRunner>(env);
+  return *addon.runner;
+}
+
+namespace {
+
+NlIo& Io(const Napi::CallbackInfo& info) {
+  Addon& addon = GetAddon(info.Env());
+  if (!addon.io) throw Napi::Error::New(info.Env(), "vnetkit: ioStart() was not called");
+  return *addon.io;
+}
+
+int FdArg(const Napi::CallbackInfo& info, size_t i) {
+  if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), "fd must be a number");
+  return info[i].As<Napi::Number>().Int32Value();
+}
+
+// ioStart(onEvents) -> client id. The I/O thread starts on the first call.
+Napi::Value IoStart(const Napi::CallbackInfo& info) {
+  Addon& addon = GetAddon(info.Env());
+  if (!info[0].IsFunction()) throw Napi::TypeError::New(info.Env(), "ioStart(onEvents)");
+  if (!addon.io) addon.io = std::make_unique<NlIo>(info.Env());
+  return Napi::Number::New(info.Env(), addon.io->AddClient(info[0].As<Napi::Function>()));
+}
+
+Napi::Value IoAttach(const Napi::CallbackInfo& info) {
+  Io(info).Attach(FdArg(info, 0), info[1].As<Napi::Number>().Uint32Value());
+  return info.Env().Undefined();
+}
+
+Napi::Value IoSend(const Napi::CallbackInfo& info) {
+  int fd = FdArg(info, 0);
+  if (!info[1].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "ioSend(fd, Uint8Array, token)");
+  Napi::Uint8Array bytes = info[1].As<Napi::Uint8Array>();
+  uint32_t token = info[2].As<Napi::Number>().Uint32Value();
+  // Copied: the I/O thread sends later, and JS may reuse the buffer as soon as we return.
+  std::vector<uint8_t> data(bytes.Data(), bytes.Data() + bytes.ByteLength());
+  Io(info).Send(fd, std::move(data), token);
+  return info.Env().Undefined();
+}
+
+Napi::Value IoClose(const Napi::CallbackInfo& info) {
+  Io(info).Close(FdArg(info, 0));
+  return info.Env().Undefined();
+}
+
+Napi::Value IoRef(const Napi::CallbackInfo& info) {
+  Io(info).Ref(info.Env());
+  return info.Env().Undefined();
+}
+
+Napi::Value IoUnref(const Napi::CallbackInfo& info) {
+  Io(info).Unref(info.Env());
+  return info.Env().Undefined();
+}
+
+// openNetlink(nsFd, { protocol, rcvbuf?, sndbuf?, strict?, groups? }) -> Promise<{fd, portId, ...}>
+Napi::Value OpenNetlink(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int ns_fd = FdArg(info, 0);
+  Napi::Object o = info[1].As<Napi::Object>();
+  NetlinkSocketOptions opts;
+  opts.protocol = o.Get("protocol").As<Napi::Number>().Int32Value();
+  if (o.Has("rcvbuf")) opts.rcvbuf = o.Get("rcvbuf").As<Napi::Number>().Int32Value();
+  if (o.Has("sndbuf")) opts.sndbuf = o.Get("sndbuf").As<Napi::Number>().Int32Value();
+  if (o.Has("strict")) opts.strict = o.Get("strict").ToBoolean();
+  if (o.Has("groups")) {
+    Napi::Array groups = o.Get("groups").As<Napi::Array>();
+    for (uint32_t i = 0; i < groups.Length(); i++) {
+      opts.groups.push_back(groups.Get(i).As<Napi::Number>().Uint32Value());
+    }
+  }
+  auto result = std::make_shared<NetlinkSocket>();
+  auto job = std::make_unique<NsJob>();
+  job->work = [opts, result](SysError& err) { *result = OpenNetlinkSocket(opts, err); };
+  job->finish = [result](Napi::Env env) -> Napi::Value {
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("portId", Napi::Number::New(env, result->port_id));
+    out.Set("extAck", Napi::Boolean::New(env, result->ext_ack));
+    out.Set("strict", Napi::Boolean::New(env, result->strict));
+    out.Set("capAck", Napi::Boolean::New(env, result->cap_ack));
+    out.Set("fd", Napi::Number::New(env, result->fd.release()));
+    return out;
+  };
+  return Runner(env).Submit(env, ns_fd, std::move(job));
+}
+
+Napi::Value RunnerStats(const Napi::CallbackInfo& info) {
+  Napi::Object out = Napi::Object::New(info.Env());
+  Addon& addon = GetAddon(info.Env());
+  out.Set("retired", Napi::Number::New(info.Env(), addon.runner ? addon.runner->retired_count() : 0));
+  return out;
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  env.SetInstanceData(new Addon());
+  exports.Set("ioStart", Napi::Function::New(env, IoStart));
+  exports.Set("ioAttach", Napi::Function::New(env, IoAttach));
+  exports.Set("ioSend", Napi::Function::New(env, IoSend));
+  exports.Set("ioClose", Napi::Function::New(env, IoClose));
+  exports.Set("ioRef", Napi::Function::New(env, IoRef));
+  exports.Set("ioUnref", Napi::Function::New(env, IoUnref));
+  exports.Set("openNetlink", Napi::Function::New(env, OpenNetlink));
+  exports.Set("runnerStats", Napi::Function::New(env, RunnerStats));
+  RegisterNamespaceOps(env, exports);
+  return exports;
+}
+
+}  // namespace vnetkit
+
+static Napi::Object InitVnetkit(Napi::Env env, Napi::Object exports) { return vnetkit::Init(env, exports); }
+
+NODE_API_MODULE(vnetkit, InitVnetkit)

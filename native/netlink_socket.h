@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "errors.h"
+#include "unique_fd.h"
+
+namespace vnetkit {
+
+struct NetlinkSocketOptions {
+  int protocol = 0;                  // NETLINK_ROUTE, ...
+  int rcvbuf = 1 << 20;              // bytes; forced past rmem_max when we have CAP_NET_ADMIN
+  int sndbuf = 1 << 20;              // large enough for explicitly batched requests
+  bool strict = true;                // NETLINK_GET_STRICT_CHK
+  std::vector<uint32_t> groups;      // multicast groups to join (event sockets only)
+};
+
+struct NetlinkSocket {
+  UniqueFd fd;
+  uint32_t port_id = 0;
+  bool ext_ack = false;
+  bool strict = false;
+  bool cap_ack = false;
+};
+
+// Opens and configures a netlink socket in the calling thread's current network namespace: meant
+// to run as an NsRunner job so that namespace is the one the caller asked for.
+NetlinkSocket OpenNetlinkSocket(const NetlinkSocketOptions& opts, SysError& err);
+
+}  // namespace vnetkit

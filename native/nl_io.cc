@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: MIT
+#include "nl_io.h"
+
+#include <errno.h>
+#include <linux/netlink.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace vnetkit {
+
+namespace {
+constexpr int kMaxEvents = 64;
+// Datagrams read from one socket per loop turn, so one busy dump cannot starve other sockets.
+constexpr int kReadsPerTurn = 64;
+}  // namespace
+
+NlIo::NlIo(Napi::Env env) : state_(std::make_shared<TsfnState>()) {
+  epoll_.reset(epoll_create1(EPOLL_CLOEXEC));
+  if (!epoll_.valid()) throw Napi::Error::New(env, std::string("epoll_create1: ") + strerror(errno));
+  wake_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!wake_.valid()) throw Napi::Error::New(env, std::string("eventfd: ") + strerror(errno));
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = wake_.get();
+  epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wake_.get(), &ev);
+  // See NsRunner: the thread-safe function may be finalized first during environment teardown.
+  std::shared_ptr<TsfnState> state = state_;
+  tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function(), "vnetkit-nl-io", 0, 1, [this, state](Napi::Env) {
+    if (state->owner_alive) StopThread();
+    state->finalized = true;
+  });
+  tsfn_.Unref(env);  // JS refs only while requests are pending or a subscription is active
+  thread_ = std::thread([this] { ThreadMain(); });
+}
+
+NlIo::~NlIo() {
+  StopThread();
+  state_->owner_alive = false;
+  if (!state_->finalized) tsfn_.Release();
+}
+
+void NlIo::StopThread() {
+  {
+    std::lock_guard<std::mutex> lock(cmd_mu_);
+    stopping_ = true;
+  }
+  uint64_t one = 1;
+  (void)!write(wake_.get(), &one, sizeof one);
+  if (thread_.joinable()) thread_.join();
+}
+
+void NlIo::Push(Command cmd) {
+  {
+    std::lock_guard<std::mutex> lock(cmd_mu_);
+    commands_.push_back(std::move(cmd));
+  }
+  uint64_t one = 1;
+  (void)!write(wake_.get(), &one, sizeof one);
+}
+
+uint32_t NlIo::AddClient(Napi::Function on_events) {
+  uint32_t id = next_client_++;
+  clients_[id] = Napi::Persistent(on_events);
+  return id;
+}
+
+void NlIo::Attach(int fd, uint32_t client) {
+  fd_client_[fd] = client;
+  Push(Command{Command::kAttach, fd, 0, {}});
+}
+void NlIo::Send(int fd, std::vector<uint8_t> data, uint32_t token) {
+  Push(Command{Command::kSend, fd, token, std::move(data)});
+}
+void NlIo::Close(int fd) { Push(Command{Command::kClose, fd, 0, {}}); }
+
+void NlIo::Ref(Napi::Env env) {
+  if (refs_++ == 0) tsfn_.Ref(env);
+}
+void NlIo::Unref(Napi::Env env) {
+  if (refs_ > 0 && --refs_ == 0) tsfn_.Unref(env);
+}
+
+void NlIo::ThreadMain() {
+  epoll_event ready[kMaxEvents];
+  for (;;) {
+    int n = epoll_wait(epoll_.get(), ready, kMaxEvents, -1);
+    if (n < 0 && errno != EINTR) break;
+    for (int i = 0; i < n; i++) {
+      int fd = ready[i].data.fd;
+      if (fd == wake_.get()) {
+        uint64_t count;
+        (void)!read(wake_.get(), &count, sizeof count);
+        continue;
+      }
+      auto it = sockets_.find(fd);
+      if (it == sockets_.end()) continue;
+      if (ready[i].events & (EPOLLIN | EPOLLERR)) Receive(fd);
+      it = sockets_.find(fd);
+      if (it != sockets_.end() && (ready[i].events & EPOLLOUT)) Flush(fd, it->second);
+    }
+    {
+      std::lock_guard<std::mutex> lock(cmd_mu_);
+      if (stopping_) break;
+    }
+    RunCommands();
+    FlushEvents();
+  }
+  sockets_.clear();  // closes every fd still attached
+}
+
+void NlIo::RunCommands() {
+  std::vector<Command> cmds;
+  {
+    std::lock_guard<std::mutex> lock(cmd_mu_);
+    cmds.swap(commands_);
+  }
+  std::vector<int> touched;
+  for (auto& cmd : cmds) {
+    switch (cmd.type) {
+      case Command::kAttach: {
+        Socket& s = sockets_[cmd.fd];
+        s.fd.reset(cmd.fd);
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.fd = cmd.fd;
+        if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, cmd.fd, &ev) != 0) {
+          Emit(Event{cmd.fd, kError, errno, 0, "epoll_ctl", {}});
+        }
+        break;
+      }
+      case Command::kSend: {
+        auto it = sockets_.find(cmd.fd);
+        if (it == sockets_.end()) {
+          Emit(Event{cmd.fd, kError, EBADF, cmd.token, "sendmsg", {}});
+          break;
+        }
+        it->second.sendq.push_back(Outgoing{std::move(cmd.data), cmd.token});
+        touched.push_back(cmd.fd);
+        break;
+      }
+      case Command::kClose: {
+        if (cmd.fd < 0) break;
+        auto it = sockets_.find(cmd.fd);
+        if (it == sockets_.end()) break;
+        epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, cmd.fd, nullptr);
+        sockets_.erase(it);  // closes the fd; unsent requests are dropped, JS fails them on kClosed
+        Emit(Event{cmd.fd, kClosed, 0, 0, "close", {}});
+        break;
+      }
+    }
+  }
+  for (int fd : touched) {
+    auto it = sockets_.find(fd);
+    if (it != sockets_.end()) Flush(fd, it->second);
+  }
+}
+
+void NlIo::Flush(int fd, Socket& s) {
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  while (!s.sendq.empty()) {
+    Outgoing& out = s.sendq.front();
+    iovec iov{out.data.data(), out.data.size()};
+    msghdr msg{};
+    msg.msg_name = &kernel;
+    msg.msg_namelen = sizeof kernel;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    ssize_t rc = sendmsg(fd, &msg, MSG_DONTWAIT);
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    if (rc < 0) Emit(Event{fd, kError, errno, out.token, "sendmsg", {}});
+    s.sendq.pop_front();
+    // Replies to what was just sent are already queued by the kernel; read them before sending
+    // more so a long pipeline cannot overrun the receive buffer.
+    Receive(fd);
+    if (sockets_.find(fd) == sockets_.end()) return;
+  }
+  UpdateInterest(fd, s);
+}
+
+void NlIo::UpdateInterest(int fd, Socket& s) {
+  bool want_out = !s.sendq.empty();
+  if (want_out == s.want_out) return;
+  s.want_out = want_out;
+  epoll_event ev{};
+  ev.events = EPOLLIN | (want_out ? uint32_t(EPOLLOUT) : 0u);
+  ev.data.fd = fd;
+  epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &ev);
+}
+
+void NlIo::Receive(int fd) {
+  for (int i = 0; i < kReadsPerTurn; i++) {
+    // Size each read to the datagram (MSG_PEEK|MSG_TRUNC returns its real length) so a large dump
+    // part is never truncated, whatever the kernel's page size.
+    ssize_t len = recv(fd, nullptr, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+    if (len < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) Emit(Event{fd, kError, errno, 0, "recvmsg", {}});
+      if (errno == ENOBUFS) continue;  // the overrun is reported; the socket still works
+      return;
+    }
+    std::vector<uint8_t> buf(len > 0 ? static_cast<size_t>(len) : 1);
+    sockaddr_nl from{};
+    iovec iov{buf.data(), buf.size()};
+    msghdr msg{};
+    msg.msg_name = &from;
+    msg.msg_namelen = sizeof from;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    ssize_t got = recvmsg(fd, &msg, MSG_DONTWAIT);
+    if (got < 0) {
+      if (errno == EINTR || errno == ENOBUFS) {
+        if (errno == ENOBUFS) Emit(Event{fd, kError, ENOBUFS, 0, "recvmsg", {}});
+        continue;
+      }
+      if (errno != EAGAIN && errno != EWOULDBLOCK) Emit(Event{fd, kError, errno, 0, "recvmsg", {}});
+      return;
+    }
+    if (from.nl_pid != 0) continue;  // only the kernel may talk to us
+    if (msg.msg_flags & MSG_TRUNC) {
+      Emit(Event{fd, kError, EMSGSIZE, 0, "recvmsg", {}});
+      continue;
+    }
+    buf.resize(static_cast<size_t>(got));
+    Emit(Event{fd, kData, 0, 0, nullptr, std::move(buf)});
+  }
+}
+
+void NlIo::Emit(Event ev) { local_events_.push_back(std::move(ev)); }
+
+void NlIo::FlushEvents() {
+  if (local_events_.empty()) return;
+  bool schedule = false;
+  {
+    std::lock_guard<std::mutex> lock(ev_mu_);
+    for (auto& ev : local_events_) events_.push_back(std::move(ev));
+    if (!delivery_scheduled_) delivery_scheduled_ = schedule = true;
+  }
+  local_events_.clear();
+  if (schedule) {
+    tsfn_.NonBlockingCall([this](Napi::Env env, Napi::Function) { DeliverToJs(env); });
+  }
+}
+
+void NlIo::DeliverToJs(Napi::Env env) {
+  std::vector<Event> batch;
+  {
+    std::lock_guard<std::mutex> lock(ev_mu_);
+    batch.swap(events_);
+    delivery_scheduled_ = false;
+  }
+  Napi::HandleScope scope(env);
+  // Per client, a flat array [fd, kind, payload, token, fd, kind, ...]: payload is a Buffer for data,
+  // [errno, syscall] for errors. One call per batch keeps the JS boundary cheap for large dumps.
+  std::unordered_map<uint32_t, std::pair<Napi::Array, uint32_t>> out;
+  for (auto& ev : batch) {
+    auto owner = fd_client_.find(ev.fd);
+    if (owner == fd_client_.end()) continue;
+    uint32_t client = owner->second;
+    if (ev.kind == kClosed) fd_client_.erase(owner);
+    auto slot = out.find(client);
+    if (slot == out.end()) slot = out.emplace(client, std::make_pair(Napi::Array::New(env), 0u)).first;
+    Napi::Array& arr = slot->second.first;
+    uint32_t& i = slot->second.second;
+    arr.Set(i++, Napi::Number::New(env, ev.fd));
+    arr.Set(i++, Napi::Number::New(env, ev.kind));
+    if (ev.kind == kData) {
+      arr.Set(i++, Napi::Buffer<uint8_t>::Copy(env, ev.data.data(), ev.data.size()));
+    } else if (ev.kind == kError) {
+      Napi::Array e = Napi::Array::New(env, 2);
+      e.Set(0u, Napi::Number::New(env, ev.err));
+      e.Set(1u, Napi::String::New(env, ev.syscall ? ev.syscall : ""));
+      arr.Set(i++, e);
+    } else {
+      arr.Set(i++, env.Null());
+    }
+    arr.Set(i++, Napi::Number::New(env, ev.token));
+  }
+  for (auto& [client, slot] : out) {
+    auto it = clients_.find(client);
+    if (it == clients_.end()) continue;
+    try {
+      it->second.Call({slot.first});
+    } catch (const Napi::Error& e) {
+      // A throwing handler must not stop delivery to the others; report it like any uncaught error.
+      e.ThrowAsJavaScriptException();
+      return;
+    }
+  }
+}
+
+}  // namespace vnetkit

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+#include "ns_runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+
+namespace vnetkit {
+
+NsRunner::NsRunner(Napi::Env env) : state_(std::make_shared<TsfnState>()) {
+  // Node may finalize the thread-safe function before our instance data during environment
+  // teardown; from then on it must not be called or released, so its finalizer stops the threads.
+  std::shared_ptr<TsfnState> state = state_;
+  tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function(), "vnetkit-ns-runner", 0, 1, [this, state](Napi::Env) {
+    if (state->owner_alive) StopThreads();
+    state->finalized = true;
+  });
+  // Idle runners must not keep the process alive; Submit refs while jobs are pending.
+  tsfn_.Unref(env);
+}
+
+NsRunner::~NsRunner() {
+  StopThreads();
+  state_->owner_alive = false;
+  if (!state_->finalized) tsfn_.Release();
+}
+
+void NsRunner::StopThreads() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+Napi::Promise NsRunner::Submit(Napi::Env env, int ns_fd, std::unique_ptr<NsJob> job) {
+  job->deferred = std::make_unique<Napi::Promise::Deferred>(env);
+  Napi::Promise promise = job->deferred->Promise();
+  if (ns_fd >= 0) {
+    // Duplicate now, on the caller's thread: the job must keep the namespace it was asked for even
+    // if JS closes its handle (and the fd number is reused) before the job runs.
+    int dup_fd = fcntl(ns_fd, F_DUPFD_CLOEXEC, 3);
+    if (dup_fd < 0) {
+      job->deferred->Reject(MakeSysError(env, errno, "fcntl", "namespace fd").Value());
+      return promise;
+    }
+    job->ns.reset(dup_fd);
+  }
+  if (pending_++ == 0) tsfn_.Ref(env);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back(std::move(job));
+    if (!worker_alive_) StartWorkerLocked();
+  }
+  cv_.notify_one();
+  return promise;
+}
+
+void NsRunner::StartWorkerLocked() {
+  worker_alive_ = true;
+  threads_.emplace_back([this] { WorkerMain(); });
+}
+
+void NsRunner::WorkerMain() {
+  // /proc/thread-self names this thread; /proc/self would name the main thread's namespace,
+  // which is the same today but not a promise worth relying on.
+  UniqueFd home(open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+  int home_errno = home.valid() ? 0 : errno;
+  for (;;) {
+    std::unique_ptr<NsJob> job;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      job = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    bool needs_home = job->ns.valid() || job->switches_ns;
+    if (needs_home && !home.valid()) {
+      job->error.set(home_errno, "open", "/proc/thread-self/ns/net");
+      Deliver(job.release());
+      continue;
+    }
+    bool entered = false;
+    if (job->ns.valid()) {
+      if (setns(job->ns.get(), CLONE_NEWNET) != 0) {
+        job->error.set(errno, "setns", "target network namespace");
+      } else {
+        entered = true;
+      }
+    }
+    if (!job->error.failed()) job->work(job->error);
+    job->ns.reset();
+    bool retire = false;
+    if ((entered || job->switches_ns) && (job->simulate_stuck || setns(home.get(), CLONE_NEWNET) != 0)) {
+      retire = true;
+    }
+    if (retire) {
+      std::lock_guard<std::mutex> lock(mu_);
+      worker_alive_ = false;
+      retired_count_++;
+    }
+    Deliver(job.release());
+    if (retire) return;  // this thread's namespace is foreign now: it must never run another job
+  }
+}
+
+void NsRunner::Deliver(NsJob* job) {
+  napi_status status = tsfn_.NonBlockingCall(job, [this](Napi::Env env, Napi::Function, NsJob* done) {
+    OnJobDone(env, done);
+  });
+  if (status != napi_ok) delete job;  // environment shutting down: nobody is left to resolve it
+}
+
+void NsRunner::OnJobDone(Napi::Env env, NsJob* raw) {
+  std::unique_ptr<NsJob> job(raw);
+  Napi::HandleScope scope(env);
+  if (job->error.failed()) {
+    job->deferred->Reject(MakeSysError(env, job->error).Value());
+  } else {
+    try {
+      job->deferred->Resolve(job->finish ? job->finish(env) : env.Undefined());
+    } catch (const Napi::Error& e) {
+      job->deferred->Reject(e.Value());
+    }
+  }
+  if (--pending_ == 0) tsfn_.Unref(env);
+  std::lock_guard<std::mutex> lock(mu_);
+  // A retired worker leaves queued jobs behind; start its replacement from this (home) thread.
+  if (!worker_alive_ && !queue_.empty() && !stopping_) StartWorkerLocked();
+}
+
+}  // namespace vnetkit

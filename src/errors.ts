@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+// Every failure vnetkit reports is one of these. They carry what a caller needs to act: the errno
+// code, the operation, the kernel's own explanation (extended ACK), which attribute of the request
+// it blames, and what the caller asked for.
+
+import { getSystemErrorMap } from 'node:util';
+
+const systemErrors = getSystemErrorMap();
+
+// libuv names errno 95 ENOTSUP; the kernel (and its docs, and iproute2) say EOPNOTSUPP, the same
+// number on Linux. Netlink users will look for the kernel's name.
+const LINUX_NAMES: Record<number, string> = { 95: 'EOPNOTSUPP' };
+
+/** 'EEXIST' for 17 or -17; 'E<n>' when libuv has no name for it. */
+export function errnoCode(errno: number): string {
+  const n = Math.abs(errno);
+  return LINUX_NAMES[n] ?? systemErrors.get(-n)?.[0] ?? `E${n}`;
+}
+
+/** libuv's description, e.g. 'file already exists'. */
+export function errnoMessage(errno: number): string {
+  return systemErrors.get(-Math.abs(errno))?.[1] ?? `error ${Math.abs(errno)}`;
+}
+
+/** Base class, so `err instanceof VnetkitError` catches everything this library throws. */
+export class VnetkitError extends Error {
+  override name = 'VnetkitError';
+  code: string;
+  constructor(message: string, code: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** The kernel's extended ACK (NETLINK_EXT_ACK), decoded. */
+export interface ExtAck {
+  /** NLMSGERR_ATTR_MSG: the kernel's explanation, e.g. "Unknown device type". */
+  message?: string;
+  /** NLMSGERR_ATTR_OFFS: byte offset into our request of the attribute the kernel blames. */
+  offset?: number;
+  /** That offset mapped back to the attribute's path in the request, e.g. `linkinfo.data.peer.ifname`. */
+  attrPath?: string;
+  /** NLMSGERR_ATTR_MISS_TYPE: an attribute the kernel needed and did not get. */
+  missingType?: number;
+  /** NLMSGERR_ATTR_MISS_NEST: offset of the nest that lacked it. */
+  missingNest?: number;
+  /** NLMSGERR_ATTR_COOKIE. */
+  cookie?: Uint8Array;
+  /** NLMSGERR_ATTR_POLICY, raw. */
+  policy?: Uint8Array;
+}
+
+export interface NetlinkErrorInit {
+  errno: number;
+  op: string;
+  request?: string;
+  extack?: ExtAck;
+  seq?: number;
+}
+
+/** The kernel refused a netlink request. `code`/`errno` follow Node's system error convention. */
+export class NetlinkError extends VnetkitError {
+  override name = 'NetlinkError';
+  /** Negative errno, as Node reports system errors on Linux. */
+  errno: number;
+  /** The request type, e.g. 'RTM_NEWLINK'. */
+  op: string;
+  /** What the caller asked for, in words (e.g. `create veth "va" (peer "vb")`). */
+  request?: string;
+  /** The kernel's extended ACK message, when it sent one. */
+  kernelMessage?: string;
+  /** Path of the offending attribute in the request, when the kernel gave an offset. */
+  attrPath?: string;
+  extack?: ExtAck;
+  seq?: number;
+
+  constructor(init: NetlinkErrorInit, hint?: string) {
+    const errno = -Math.abs(init.errno);
+    const code = errnoCode(errno);
+    let message = `${init.op}${init.request ? ` (${init.request})` : ''} failed: ${code}: ${errnoMessage(errno)}`;
+    if (init.extack?.message) message += `; kernel says: "${init.extack.message}"`;
+    if (init.extack?.attrPath) message += ` [attribute ${init.extack.attrPath}]`;
+    if (hint) message += `. ${hint}`;
+    super(message, code);
+    this.errno = errno;
+    this.op = init.op;
+    if (init.request !== undefined) this.request = init.request;
+    if (init.extack) {
+      this.extack = init.extack;
+      if (init.extack.message !== undefined) this.kernelMessage = init.extack.message;
+      if (init.extack.attrPath !== undefined) this.attrPath = init.extack.attrPath;
+    }
+    if (init.seq !== undefined) this.seq = init.seq;
+  }
+}
+
+/** The running kernel lacks a feature the request needs (e.g. a link kind it was built without). */
+export class KernelFeatureError extends NetlinkError {
+  override name = 'KernelFeatureError';
+  /** What is missing, e.g. `link kind "dummy"`. */
+  feature: string;
+  constructor(init: NetlinkErrorInit, feature: string, hint: string) {
+    super(init, hint);
+    this.feature = feature;
+  }
+}
+
+/** A dump kept being interrupted by concurrent changes (NLM_F_DUMP_INTR) after every retry. */
+export class DumpInterruptedError<T = unknown> extends VnetkitError {
+  override name = 'DumpInterruptedError';
+  constructor(
+    readonly op: string,
+    readonly attempts: number,
+    /** What the last attempt returned; it may be inconsistent. */
+    readonly partial: T[],
+  ) {
+    super(`${op} dump was interrupted by concurrent changes ${attempts} times; results may be inconsistent`, 'EINTR');
+  }
+}
+
+/** Bytes that do not parse: a truncated message, a bad length, a missing terminator. */
+export class DecodeError extends VnetkitError {
+  override name = 'DecodeError';
+  constructor(
+    message: string,
+    /** Where in the schema the decoder was, e.g. `linkinfo.data`. */
+    readonly path: string,
+    /** Byte offset in the message. */
+    readonly offset: number,
+  ) {
+    super(`cannot decode${path ? ` ${path}` : ''}: ${message}`, 'ERR_VNETKIT_DECODE');
+  }
+}
+
+/** A value that cannot be encoded for its attribute (wrong type, out of range). */
+export class EncodeError extends VnetkitError {
+  override name = 'EncodeError';
+  constructor(
+    message: string,
+    readonly path: string,
+  ) {
+    super(`cannot encode ${path}: ${message}`, 'ERR_VNETKIT_ENCODE');
+  }
+}
+
+/** Bad input caught before anything was sent to the kernel. */
+export class InvalidArgumentError extends VnetkitError {
+  override name = 'InvalidArgumentError';
+  constructor(
+    /** Which argument, e.g. 'name' or 'peer.name'. */
+    readonly argument: string,
+    readonly value: unknown,
+    reason: string,
+  ) {
+    super(`invalid ${argument} ${JSON.stringify(value)}: ${reason}`, 'ERR_INVALID_ARG_VALUE');
+  }
+}
+
+/** A socket or namespace handle was used after close(). */
+export class ClosedError extends VnetkitError {
+  override name = 'ClosedError';
+  constructor(what: string) {
+    super(`${what} is closed`, 'ERR_VNETKIT_CLOSED');
+  }
+}
+
+/** The link asked for does not exist. */
+export class LinkNotFoundError extends VnetkitError {
+  override name = 'LinkNotFoundError';
+  errno = -19;
+  constructor(readonly link: string | number, readonly namespace?: string) {
+    super(`link ${typeof link === 'number' ? `with index ${link}` : `"${link}"`} not found${namespace ? ` in ${namespace}` : ''}`, 'ENODEV');
+  }
+}

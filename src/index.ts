@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: MIT
+// Public API. Everything else under src/ is internal and may change.
+
+export { Namespace } from './objects/namespace';
+export { Link } from './objects/link';
+export type { LinkCreateOptions, LinkSetOptions, LinkRef } from './objects/link';
+export type { LinkStats, OperState } from './rtnl/link-ops';
+export {
+  VnetkitError,
+  NetlinkError,
+  KernelFeatureError,
+  DumpInterruptedError,
+  DecodeError,
+  EncodeError,
+  InvalidArgumentError,
+  ClosedError,
+  LinkNotFoundError,
+} from './errors';
+export type { ExtAck } from './errors';

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+// Growable writer and bounds-checked reader for netlink's little pieces: host-order integers,
+// 4-byte alignment, and length fields that are back-patched once the contents are known.
+
+import { DecodeError } from '../errors';
+
+const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Rounds up to netlink's 4-byte alignment (NLMSG_ALIGN / NLA_ALIGN). */
+export function align4(n: number): number {
+  return (n + 3) & ~3;
+}
+
+/** One encoded attribute's position, kept so a kernel error offset can be named. */
+export interface Span {
+  start: number;
+  end: number;
+  path: string;
+}
+
+export class Writer {
+  private buf: Uint8Array;
+  private view: DataView;
+  length = 0;
+  /** Attribute spans written so far (absolute offsets into this writer). */
+  readonly spans: Span[] = [];
+
+  constructor(initial = 256) {
+    this.buf = new Uint8Array(initial);
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  private reserve(n: number): number {
+    const at = this.length;
+    const need = at + n;
+    if (need > this.buf.length) {
+      let size = this.buf.length * 2;
+      while (size < need) size *= 2;
+      const next = new Uint8Array(size);
+      next.set(this.buf.subarray(0, this.length));
+      this.buf = next;
+      this.view = new DataView(next.buffer);
+    }
+    this.length = need;
+    return at;
+  }
+
+  u8(v: number): void {
+    this.view.setUint8(this.reserve(1), v);
+  }
+  u16(v: number, be = false): void {
+    this.view.setUint16(this.reserve(2), v, !be && LITTLE);
+  }
+  u32(v: number, be = false): void {
+    this.view.setUint32(this.reserve(4), v >>> 0, !be && LITTLE);
+  }
+  s8(v: number): void {
+    this.view.setInt8(this.reserve(1), v);
+  }
+  s16(v: number, be = false): void {
+    this.view.setInt16(this.reserve(2), v, !be && LITTLE);
+  }
+  s32(v: number, be = false): void {
+    this.view.setInt32(this.reserve(4), v, !be && LITTLE);
+  }
+  u64(v: bigint, be = false): void {
+    this.view.setBigUint64(this.reserve(8), v, !be && LITTLE);
+  }
+  s64(v: bigint, be = false): void {
+    this.view.setBigInt64(this.reserve(8), v, !be && LITTLE);
+  }
+  bytes(b: Uint8Array): void {
+    const at = this.reserve(b.length);
+    this.buf.set(b, at);
+  }
+  zeros(n: number): void {
+    const at = this.reserve(n);
+    this.buf.fill(0, at, at + n);
+  }
+  /** Pads with zeros to the next 4-byte boundary. */
+  pad(): void {
+    const target = align4(this.length);
+    if (target > this.length) this.zeros(target - this.length);
+  }
+  patchU16(at: number, v: number): void {
+    this.view.setUint16(at, v, LITTLE);
+  }
+  patchU32(at: number, v: number): void {
+    this.view.setUint32(at, v >>> 0, LITTLE);
+  }
+  /** The written bytes (a view, not a copy). */
+  finish(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+export class Reader {
+  readonly view: DataView;
+  constructor(
+    readonly bytes: Uint8Array,
+    /** Where this reader's data sits in the enclosing message, for error messages. */
+    readonly base = 0,
+    readonly path = '',
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  get length(): number {
+    return this.bytes.length;
+  }
+
+  private check(at: number, n: number, what: string): void {
+    if (at < 0 || at + n > this.bytes.length) {
+      throw new DecodeError(
+        `${what} at offset ${at} needs ${n} bytes but only ${Math.max(0, this.bytes.length - at)} remain`,
+        this.path,
+        this.base + at,
+      );
+    }
+  }
+
+  u8(at: number): number {
+    this.check(at, 1, 'u8');
+    return this.view.getUint8(at);
+  }
+  u16(at: number, be = false): number {
+    this.check(at, 2, 'u16');
+    return this.view.getUint16(at, !be && LITTLE);
+  }
+  u32(at: number, be = false): number {
+    this.check(at, 4, 'u32');
+    return this.view.getUint32(at, !be && LITTLE);
+  }
+  s8(at: number): number {
+    this.check(at, 1, 's8');
+    return this.view.getInt8(at);
+  }
+  s16(at: number, be = false): number {
+    this.check(at, 2, 's16');
+    return this.view.getInt16(at, !be && LITTLE);
+  }
+  s32(at: number, be = false): number {
+    this.check(at, 4, 's32');
+    return this.view.getInt32(at, !be && LITTLE);
+  }
+  u64(at: number, be = false): bigint {
+    this.check(at, 8, 'u64');
+    return this.view.getBigUint64(at, !be && LITTLE);
+  }
+  s64(at: number, be = false): bigint {
+    this.check(at, 8, 's64');
+    return this.view.getBigInt64(at, !be && LITTLE);
+  }
+  slice(at: number, n: number): Uint8Array {
+    this.check(at, n, 'bytes');
+    return this.bytes.subarray(at, at + n);
+  }
+}

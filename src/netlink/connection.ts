@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+// A netlink socket bound to one network namespace, driven by the native I/O thread.
+//
+// The socket is opened on the namespace thread (so it belongs to the namespace asked for) and then
+// handed to the I/O thread, which does every sendmsg/recvmsg. This object keeps the process alive
+// (ioRef) only while it has requests pending or a subscription open.
+
+import { ClosedError, errnoCode, ExtAck, NetlinkError } from '../errors';
+import { IO_CLOSED, IO_DATA, IO_ERROR, IoEventBatch, native } from '../native/binding';
+import { NETLINK_ROUTE } from './constants';
+import { NlMsg, RequestBuilder } from './message';
+import { Multiplexer, Reply, RequestOptions } from './multiplexer';
+
+const connections = new Map<number, Connection>();
+// Sockets whose close the I/O thread has not confirmed yet. Their fd number may already belong to a
+// new socket, but every event of the old one precedes its IO_CLOSED in the stream, so events for an
+// fd go to the closing connection until that IO_CLOSED arrives.
+const closingConnections = new Map<number, Connection>();
+let client = 0; // our id with the native I/O thread, registered on first use
+
+function dispatch(batch: IoEventBatch): void {
+  for (let i = 0; i + 3 < batch.length; i += 4) {
+    const fd = batch[i] as number;
+    const kind = batch[i + 1] as number;
+    const conn = closingConnections.get(fd) ?? connections.get(fd);
+    if (!conn) continue;
+    if (kind === IO_DATA) conn.onData(batch[i + 2] as Uint8Array);
+    else if (kind === IO_ERROR) {
+      const [errno, syscall] = batch[i + 2] as [number, string];
+      conn.onIoError(errno, syscall, batch[i + 3] as number);
+    } else if (kind === IO_CLOSED) conn.onClosed();
+  }
+}
+
+export interface ConnectionOptions {
+  /** Namespace fd to open the socket in; -1 for the process's own. */
+  nsFd?: number;
+  protocol?: number;
+  /** Multicast groups (event sockets). */
+  groups?: number[];
+  rcvbuf?: number;
+  /** Human name of the namespace for error messages. */
+  label?: string;
+  onEvent?: (msg: NlMsg) => void;
+  onWarning?: (w: ExtAck, op: string) => void;
+}
+
+export class Connection {
+  readonly fd: number;
+  readonly portId: number;
+  readonly label: string;
+  private readonly mux: Multiplexer;
+  private refed = false;
+  private closing: Promise<void> | undefined;
+  private resolveClosed: (() => void) | undefined;
+  private subscribed = false;
+  private awaitingClose = false;
+
+  private constructor(fd: number, portId: number, opts: ConnectionOptions) {
+    this.fd = fd;
+    this.portId = portId;
+    this.label = opts.label ?? 'this namespace';
+    const muxOpts: ConstructorParameters<typeof Multiplexer>[2] = {};
+    if (opts.onEvent) muxOpts.onEvent = opts.onEvent;
+    if (opts.onWarning) muxOpts.onWarning = opts.onWarning;
+    this.mux = new Multiplexer((bytes, seq) => native().ioSend(this.fd, bytes, seq), portId, muxOpts);
+  }
+
+  /** Opens a socket in the given namespace (on the namespace thread) and attaches it to the I/O thread. */
+  static async open(opts: ConnectionOptions = {}): Promise<Connection> {
+    const n = native();
+    if (!client) client = n.ioStart(dispatch);
+    const sockOpts: Parameters<typeof n.openNetlink>[1] = { protocol: opts.protocol ?? NETLINK_ROUTE };
+    if (opts.groups) sockOpts.groups = opts.groups;
+    if (opts.rcvbuf) sockOpts.rcvbuf = opts.rcvbuf;
+    const s = await n.openNetlink(opts.nsFd ?? -1, sockOpts);
+    const conn = new Connection(s.fd, s.portId, opts);
+    connections.set(s.fd, conn);
+    n.ioAttach(s.fd, client);
+    if (opts.groups?.length) conn.subscribe(true);
+    return conn;
+  }
+
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  /** Sends a request and resolves with the kernel's reply messages (or rejects with NetlinkError). */
+  request(builder: RequestBuilder, opts: RequestOptions): Promise<Reply> {
+    if (this.closing) return Promise.reject(new ClosedError(`netlink socket of ${this.label}`));
+    const p = this.mux.request(builder, opts);
+    this.updateRef();
+    return p.finally(() => this.updateRef());
+  }
+
+  /** Keeps the process alive while an event subscription is active. */
+  subscribe(on: boolean): void {
+    this.subscribed = on;
+    this.updateRef();
+  }
+
+  private updateRef(): void {
+    const want = this.awaitingClose || (!this.closing && (this.mux.size > 0 || this.subscribed));
+    if (want === this.refed) return;
+    this.refed = want;
+    if (want) native().ioRef();
+    else native().ioUnref();
+  }
+
+  /** @internal */
+  onData(buf: Uint8Array): void {
+    try {
+      this.mux.handleDatagram(buf);
+    } catch (e) {
+      // A datagram we cannot even frame: nothing in it can be matched to a request any more.
+      this.mux.failAll(e as Error, false);
+    }
+    this.updateRef();
+  }
+
+  /** @internal */
+  onIoError(errno: number, syscall: string, token: number): void {
+    const err = new NetlinkError({ errno, op: syscall }, syscall === 'recvmsg' && errnoCode(errno) === 'ENOBUFS'
+      ? 'The socket receive buffer overflowed and replies were lost'
+      : undefined);
+    if (syscall === 'sendmsg') this.mux.failRequest(token, err);
+    else this.mux.failAll(err, false);
+    this.updateRef();
+  }
+
+  /** @internal */
+  onClosed(): void {
+    closingConnections.delete(this.fd);
+    this.awaitingClose = false;
+    this.updateRef();
+    this.resolveClosed?.();
+  }
+
+  /** Closes the socket; requests still pending reject with ClosedError. */
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closing = new Promise<void>((resolve) => (this.resolveClosed = resolve));
+      connections.delete(this.fd);
+      closingConnections.set(this.fd, this);
+      this.awaitingClose = true;
+      this.mux.failAll(new ClosedError(`netlink socket of ${this.label}`), true);
+      this.updateRef();
+      native().ioClose(this.fd);
+    }
+    return this.closing;
+  }
+}

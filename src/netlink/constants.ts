@@ -1,0 +1,26 @@
+// TEMPORARY: placeholder until tools/gen-constants.js generates this file from the UAPI headers.
+export const NETLINK_EXT_ACK = 11;
+export const NETLINK_ROUTE = 0;
+export const NLA_F_NESTED = 32768;
+export const NLA_TYPE_MASK = -49153;
+export const NLMSGERR_ATTR_COOKIE = 3;
+export const NLMSGERR_ATTR_MISS_NEST = 6;
+export const NLMSGERR_ATTR_MISS_TYPE = 5;
+export const NLMSGERR_ATTR_MSG = 1;
+export const NLMSGERR_ATTR_OFFS = 2;
+export const NLMSGERR_ATTR_POLICY = 4;
+export const NLMSG_DONE = 3;
+export const NLMSG_ERROR = 2;
+export const NLMSG_HDRLEN = 16;
+export const NLMSG_NOOP = 1;
+export const NLMSG_OVERRUN = 4;
+export const NLM_F_ACK = 4;
+export const NLM_F_ACK_TLVS = 512;
+export const NLM_F_CAPPED = 256;
+export const NLM_F_CREATE = 1024;
+export const NLM_F_DUMP = 768;
+export const NLM_F_DUMP_INTR = 16;
+export const NLM_F_ECHO = 8;
+export const NLM_F_EXCL = 512;
+export const NLM_F_MULTI = 2;
+export const NLM_F_REQUEST = 1;

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+// NLMSG_ERROR / NLMSG_DONE payloads and the extended ACK that may follow them, with the kernel's
+// error offset mapped back to the attribute path of our own request.
+
+import { ExtAck } from '../errors';
+import { align4, Reader, Span } from './buffer';
+import {
+  NLM_F_ACK_TLVS,
+  NLM_F_CAPPED,
+  NLMSG_HDRLEN,
+  NLMSGERR_ATTR_COOKIE,
+  NLMSGERR_ATTR_MISS_NEST,
+  NLMSGERR_ATTR_MISS_TYPE,
+  NLMSGERR_ATTR_MSG,
+  NLMSGERR_ATTR_OFFS,
+  NLMSGERR_ATTR_POLICY,
+} from './constants';
+import { NlMsg } from './message';
+
+export interface AckResult {
+  /** 0 for success, else a negative errno. */
+  error: number;
+  extack?: ExtAck;
+}
+
+const text = new TextDecoder();
+
+/** Decodes the TLVs that follow an error or done payload. */
+export function parseExtAckTlvs(b: Uint8Array): ExtAck | undefined {
+  const r = new Reader(b, 0, 'extack');
+  const ack: ExtAck = {};
+  let any = false;
+  for (let at = 0; at + 4 <= b.length; ) {
+    const len = r.u16(at);
+    const type = r.u16(at + 2) & 0x3fff;
+    if (len < 4 || at + len > b.length) break;
+    const v = b.subarray(at + 4, at + len);
+    any = true;
+    switch (type) {
+      case NLMSGERR_ATTR_MSG: {
+        const nul = v.indexOf(0);
+        ack.message = text.decode(nul >= 0 ? v.subarray(0, nul) : v);
+        break;
+      }
+      case NLMSGERR_ATTR_OFFS:
+        if (v.length >= 4) ack.offset = new Reader(v).u32(0);
+        break;
+      case NLMSGERR_ATTR_MISS_TYPE:
+        if (v.length >= 4) ack.missingType = new Reader(v).u32(0);
+        break;
+      case NLMSGERR_ATTR_MISS_NEST:
+        if (v.length >= 4) ack.missingNest = new Reader(v).u32(0);
+        break;
+      case NLMSGERR_ATTR_COOKIE:
+        ack.cookie = Uint8Array.from(v);
+        break;
+      case NLMSGERR_ATTR_POLICY:
+        ack.policy = Uint8Array.from(v);
+        break;
+    }
+    at += align4(len);
+  }
+  return any ? ack : undefined;
+}
+
+/**
+ * NLMSG_ERROR: s32 error, then the original request's header, then (unless the kernel capped it,
+ * NLM_F_CAPPED) the original payload, then ext-ACK TLVs when NLM_F_ACK_TLVS is set. The TLVs are
+ * found by skipping the echoed request by its own length, so both layouts are handled.
+ */
+export function parseError(msg: NlMsg): AckResult {
+  const r = new Reader(msg.payload, NLMSG_HDRLEN, 'nlmsgerr');
+  const error = r.s32(0);
+  if (!(msg.flags & NLM_F_ACK_TLVS)) return { error };
+  let skip = 4 + NLMSG_HDRLEN;
+  if (!(msg.flags & NLM_F_CAPPED) && msg.payload.length >= 4 + NLMSG_HDRLEN) skip = 4 + align4(r.u32(4));
+  const extack = parseExtAckTlvs(msg.payload.subarray(Math.min(skip, msg.payload.length)));
+  return extack ? { error, extack } : { error };
+}
+
+/** NLMSG_DONE of a dump: an optional s32 error, then optional ext-ACK TLVs. */
+export function parseDone(msg: NlMsg): AckResult {
+  if (msg.payload.length < 4) return { error: 0 };
+  const error = new Reader(msg.payload).s32(0);
+  if (!(msg.flags & NLM_F_ACK_TLVS)) return { error };
+  const extack = parseExtAckTlvs(msg.payload.subarray(4));
+  return extack ? { error, extack } : { error };
+}
+
+/** The innermost encoded attribute containing `offset` (offsets count from the nlmsghdr). */
+export function attrPathAt(spans: readonly Span[], offset: number): string | undefined {
+  let best: Span | undefined;
+  for (const s of spans) {
+    if (offset >= s.start && offset < s.end && (!best || s.end - s.start < best.end - best.start)) best = s;
+  }
+  return best?.path;
+}

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+// struct nlmsghdr framing: building one request, splitting a received datagram into messages.
+
+import { DecodeError } from '../errors';
+import { align4, Reader, Writer } from './buffer';
+import { NLMSG_HDRLEN } from './constants';
+
+/** One netlink message as received: header fields and the payload after the 16-byte header. */
+export interface NlMsg {
+  len: number;
+  type: number;
+  flags: number;
+  seq: number;
+  pid: number;
+  payload: Uint8Array;
+}
+
+/** Splits a datagram into its messages; a length that does not fit is a DecodeError. */
+export function parseDatagram(buf: Uint8Array): NlMsg[] {
+  const r = new Reader(buf, 0, 'nlmsghdr');
+  const out: NlMsg[] = [];
+  let at = 0;
+  while (at + NLMSG_HDRLEN <= buf.length) {
+    const len = r.u32(at);
+    if (len < NLMSG_HDRLEN || at + len > buf.length) {
+      throw new DecodeError(`nlmsg_len ${len} does not fit the ${buf.length - at} bytes left`, 'nlmsghdr', at);
+    }
+    out.push({
+      len,
+      type: r.u16(at + 4),
+      flags: r.u16(at + 6),
+      seq: r.u32(at + 8),
+      pid: r.u32(at + 12),
+      payload: buf.subarray(at + NLMSG_HDRLEN, at + len),
+    });
+    at += align4(len);
+  }
+  return out;
+}
+
+/**
+ * A request being built: the header is reserved first so that attribute offsets recorded by the
+ * writer are offsets from the start of the nlmsghdr, which is what the kernel's ext-ACK reports.
+ */
+export class RequestBuilder {
+  readonly w = new Writer();
+  constructor(
+    readonly type: number,
+    public flags: number,
+  ) {
+    this.w.zeros(NLMSG_HDRLEN);
+  }
+
+  /** Stamps the header; the buffer stays valid until the next write. */
+  finish(seq: number, pid = 0): Uint8Array {
+    const w = this.w;
+    w.pad();
+    w.patchU32(0, w.length);
+    w.patchU16(4, this.type);
+    w.patchU16(6, this.flags);
+    w.patchU32(8, seq);
+    w.patchU32(12, pid);
+    return w.finish();
+  }
+}

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+// Pure builders and parsers for RTM_{NEW,SET,DEL,GET}LINK: no classes, no I/O. The object layer
+// (objects/link.ts) sends what these build.
+
+import { DecodedMessage, decodeMessageBody, encodeMessageBody, Values } from '../netlink/codec';
+import { NLM_F_CREATE, NLM_F_EXCL } from '../netlink/constants';
+import { NlMsg, RequestBuilder } from '../netlink/message';
+import * as C from './constants';
+import { linkMessage } from './link-attrs';
+
+/** Builds one link request: ifinfomsg header fields plus IFLA_* attributes. */
+export function linkRequest(type: number, flags: number, header: Values, attrs: Values): RequestBuilder {
+  const b = new RequestBuilder(type, flags);
+  encodeMessageBody(linkMessage, { family: C.AF_UNSPEC, type: 0, index: 0, flags: 0, change: 0, ...header }, attrs, b.w);
+  return b;
+}
+
+export const newLinkFlags = NLM_F_CREATE | NLM_F_EXCL;
+
+export function decodeLink(msg: NlMsg): DecodedMessage {
+  return decodeMessageBody(linkMessage, msg.payload, 16);
+}
+
+const FLAG_NAMES: [number, string][] = [
+  [C.IFF_UP, 'UP'],
+  [C.IFF_BROADCAST, 'BROADCAST'],
+  [C.IFF_DEBUG, 'DEBUG'],
+  [C.IFF_LOOPBACK, 'LOOPBACK'],
+  [C.IFF_POINTOPOINT, 'POINTOPOINT'],
+  [C.IFF_NOTRAILERS, 'NOTRAILERS'],
+  [C.IFF_RUNNING, 'RUNNING'],
+  [C.IFF_NOARP, 'NOARP'],
+  [C.IFF_PROMISC, 'PROMISC'],
+  [C.IFF_ALLMULTI, 'ALLMULTI'],
+  [C.IFF_MASTER, 'MASTER'],
+  [C.IFF_SLAVE, 'SLAVE'],
+  [C.IFF_MULTICAST, 'MULTICAST'],
+  [C.IFF_PORTSEL, 'PORTSEL'],
+  [C.IFF_AUTOMEDIA, 'AUTOMEDIA'],
+  [C.IFF_DYNAMIC, 'DYNAMIC'],
+  [C.IFF_LOWER_UP, 'LOWER_UP'],
+  [C.IFF_DORMANT, 'DORMANT'],
+  [C.IFF_ECHO, 'ECHO'],
+];
+
+/** Device flag names (IFF_* without the prefix), in bit order. */
+export function flagNames(flags: number): string[] {
+  return FLAG_NAMES.filter(([bit]) => flags & bit).map(([, name]) => name);
+}
+
+const OPER_STATES: Record<number, OperState> = {
+  [C.IF_OPER_UNKNOWN]: 'unknown',
+  [C.IF_OPER_NOTPRESENT]: 'notpresent',
+  [C.IF_OPER_DOWN]: 'down',
+  [C.IF_OPER_LOWERLAYERDOWN]: 'lowerlayerdown',
+  [C.IF_OPER_TESTING]: 'testing',
+  [C.IF_OPER_DORMANT]: 'dormant',
+  [C.IF_OPER_UP]: 'up',
+};
+
+/** RFC 2863 operational state (IF_OPER_*), as `ip link` shows it, lower-cased. */
+export type OperState = 'unknown' | 'notpresent' | 'down' | 'lowerlayerdown' | 'testing' | 'dormant' | 'up';
+
+export function operStateName(v: number | undefined): OperState {
+  return OPER_STATES[v ?? C.IF_OPER_UNKNOWN] ?? 'unknown';
+}
+
+/** Interface counters (struct rtnl_link_stats64), as numbers. */
+export interface LinkStats {
+  rxPackets: number;
+  txPackets: number;
+  rxBytes: number;
+  txBytes: number;
+  rxErrors: number;
+  txErrors: number;
+  rxDropped: number;
+  txDropped: number;
+  multicast: number;
+  collisions: number;
+  [counter: string]: number;
+}
+
+export function toStats(s: Values | undefined): LinkStats | undefined {
+  if (!s) return undefined;
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(s)) if (typeof v === 'bigint') out[k] = Number(v);
+  return out as LinkStats;
+}

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+// Run by test/kernel/stress.test.ts in a plain Node child (jest's own heap growth would hide ours):
+// 10,000 link operations after a warm-up, printing fd count and RSS before and after as JSON.
+import { readdirSync } from 'node:fs';
+import { Link, Namespace } from '../../src';
+import { deleteLinkGroup } from '../../src/objects/link';
+
+declare const gc: () => void;
+const fdCount = () => readdirSync('/proc/self/fd').length;
+
+async function main(): Promise<void> {
+  const ns = await Namespace.create();
+  const group = 77;
+  const links = await Promise.all(
+    Array.from({ length: 50 }, (_, i) => Link.create({ namespace: ns, kind: 'veth', name: `s${i}`, peer: { name: `t${i}` }, group })),
+  );
+  let ops = 0;
+  const round = async () => {
+    // 50 links x 4 operations x 10 = 2,000 operations per round.
+    for (let r = 0; r < 10; r++) {
+      await Promise.all(links.map((l) => l.setUp()));
+      await Promise.all(links.map((l, i) => l.set({ mtu: 1300 + ((i + r) % 100) })));
+      await Promise.all(links.map((l) => l.setDown()));
+      await Promise.all(links.map((l) => Link.get(l.index, ns)));
+      ops += 200;
+    }
+  };
+  // Warm-up: JIT, and the malloc arenas of the native threads grow to their working size.
+  for (let i = 0; i < 3; i++) await round();
+  gc();
+  const before = { fds: fdCount(), rss: process.memoryUsage().rss };
+  ops = 0;
+  for (let i = 0; i < 5; i++) await round();
+  gc();
+  const after = { fds: fdCount(), rss: process.memoryUsage().rss };
+  await deleteLinkGroup(ns, group);
+  await ns.close();
+  process.stdout.write(JSON.stringify({ ops, before, after }));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
