@@ -8,6 +8,14 @@ import { deleteLinkGroup } from '../../src/objects/link';
 declare const gc: () => void;
 const fdCount = () => readdirSync('/proc/self/fd').length;
 
+/** Full collections with pauses between: V8 frees ArrayBuffer memory on a background sweeper. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function main(): Promise<void> {
   const ns = await Namespace.create();
   const group = 77;
@@ -27,11 +35,11 @@ async function main(): Promise<void> {
   };
   // Warm-up: JIT, and the malloc arenas of the native threads grow to their working size.
   for (let i = 0; i < 3; i++) await round();
-  gc();
+  await settle();
   const before = { fds: fdCount(), rss: process.memoryUsage().rss };
   ops = 0;
   for (let i = 0; i < 5; i++) await round();
-  gc();
+  await settle();
   const after = { fds: fdCount(), rss: process.memoryUsage().rss };
   await deleteLinkGroup(ns, group);
   await ns.close();
