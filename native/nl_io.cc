@@ -5,6 +5,8 @@
 #include <linux/netlink.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -84,6 +86,10 @@ void NlIo::Unref(Napi::Env env) {
 }
 
 void NlIo::ThreadMain() {
+  // A burst keeps this thread busy inside the kernel (each rtnetlink request runs in sendmsg). On a
+  // small machine it would then compete with the Node main thread for a core; a lower priority lets
+  // the event loop win, which is the point of having this thread at all.
+  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 5);
   epoll_event ready[kMaxEvents];
   for (;;) {
     int n = epoll_wait(epoll_.get(), ready, kMaxEvents, -1);

@@ -44,10 +44,15 @@ if (process.argv[2] === '--inside') {
   const sh = (cmd) => spawnSync('sh', ['-c', cmd], { stdio: 'inherit' }).status === 0;
   sh('mount --make-rprivate / 2>/dev/null; mkdir -p /run/netns && mount -t tmpfs -o mode=755 vnetkit-test /run/netns');
   sh('mount -t sysfs vnetkit-sysfs /sys 2>/dev/null || true');
+  // A writable overlay on /etc, private to this mount namespace, so tests can create /etc/netns/NAME
+  // files (what `ip netns exec` binds over /etc) without touching the machine's /etc.
+  sh('d=$(mktemp -d) && mount -t tmpfs vnetkit-etc "$d" && mkdir "$d/u" "$d/w" && ' +
+    'mount -t overlay vnetkit-etc -o "lowerdir=/etc,upperdir=$d/u,workdir=$d/w" /etc 2>/dev/null || true');
   // lo up without `ip`: the library is not trusted to set up its own test bed.
   sh('ip link set lo up 2>/dev/null || true');
   process.env.VNETKIT_SANDBOX = '1';
-  const args = [jestBin, '--json', `--outputFile=${resultFile}`, ...process.argv.slice(3)];
+  // In band: kernel tests share the sandbox namespace, and ip-oracle comparisons must not race.
+  const args = [jestBin, '--runInBand', '--json', `--outputFile=${resultFile}`, ...process.argv.slice(3)];
   const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root, env: process.env });
   summarize(r.status);
 }

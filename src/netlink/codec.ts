@@ -18,36 +18,41 @@ import {
   StructSpec,
 } from './schema';
 
-/** Hidden per-object record of the wire form it was decoded from. */
-export const RAW = Symbol('vnetkit.raw');
-
-interface AttrEntry {
-  id: number;
-  flags: number;
-  /** Schema key, or undefined for an attribute this library does not know. */
-  key?: string;
-  raw: Uint8Array;
-  value?: unknown;
-}
+/**
+ * Wire form of a decoded attribute run, kept per decoded object (in a WeakMap, so the objects stay
+ * plain). Parallel arrays rather than an object per attribute: dumps decode thousands of them.
+ */
 interface AttrsMeta {
-  order: AttrEntry[];
+  bytes: Uint8Array;
+  /** Per attribute: nla_type (id and flags), payload offset in `bytes`, payload length. */
+  wire: number[];
+  /** Per attribute: schema key, or undefined for one this library does not know. */
+  keys: (string | undefined)[];
+  /** Per attribute: the decoded value. */
+  values: unknown[];
 }
 interface StructMeta {
   raw: Uint8Array;
   tail: Uint8Array;
 }
 
+const attrsMeta = new WeakMap<object, AttrsMeta>();
+const structMeta = new WeakMap<object, StructMeta>();
+
 export type Values = Record<string, unknown>;
 
 /** Attributes the decoder did not recognise: `[{ id, bytes }]`. */
 export function unknownAttributes(values: object): { id: number; bytes: Uint8Array }[] {
-  const meta = (values as { [RAW]?: AttrsMeta })[RAW];
-  if (!meta || !('order' in meta)) return [];
-  return meta.order.filter((e) => e.key === undefined).map((e) => ({ id: e.id, bytes: e.raw }));
-}
-
-function hide(obj: object, meta: unknown): void {
-  Object.defineProperty(obj, RAW, { value: meta, enumerable: false, configurable: true, writable: true });
+  const meta = attrsMeta.get(values);
+  if (!meta) return [];
+  const out: { id: number; bytes: Uint8Array }[] = [];
+  meta.keys.forEach((key, i) => {
+    if (key === undefined) {
+      const off = meta.wire[i * 3 + 1]!;
+      out.push({ id: meta.wire[i * 3]! & NLA_TYPE_MASK, bytes: meta.bytes.subarray(off, off + meta.wire[i * 3 + 2]!) });
+    }
+  });
+  return out;
 }
 
 const text = new TextDecoder('utf-8', { fatal: false });
@@ -65,7 +70,7 @@ export function decodeStruct(spec: StructSpec, bytes: Uint8Array, base = 0, path
     if (f.type !== 'pad') out[f.name] = readField(r, f.type, at, size, f.byteOrder === 'be');
     at += size;
   }
-  hide(out, { raw: bytes, tail: bytes.subarray(Math.min(spec.size, bytes.length)) } satisfies StructMeta);
+  structMeta.set(out, { raw: bytes, tail: bytes.subarray(Math.min(spec.size, bytes.length)) });
   return out;
 }
 
@@ -92,12 +97,19 @@ function readField(r: Reader, type: string, at: number, size: number, be: boolea
   }
 }
 
+const SCALAR_SIZE: Record<string, number> = { u8: 1, s8: 1, u16: 2, s16: 2, u32: 4, s32: 4, u64: 8, s64: 8 };
+
+function joinPath(path: string, key: string, index?: number): string {
+  const p = path ? `${path}.${key}` : key;
+  return index === undefined ? p : `${p}[${index}]`;
+}
+
 /** Decodes a run of attributes (the payload of a message after its header, or of a nest). */
 export function decodeAttrs(set: AttrSet, bytes: Uint8Array, base = 0, path = ''): Values {
   const r = new Reader(bytes, base, path || set.name);
   const out: Values = {};
-  const order: AttrEntry[] = [];
-  const deferred: { entry: AttrEntry; spec: AttrSpec & { type: 'sub-message' }; at: number }[] = [];
+  const meta: AttrsMeta = { bytes, wire: [], keys: [], values: [] };
+  let deferred: number[] | undefined; // indexes of sub-messages
   let at = 0;
   while (at + 4 <= bytes.length) {
     const len = r.u16(at);
@@ -106,55 +118,78 @@ export function decodeAttrs(set: AttrSet, bytes: Uint8Array, base = 0, path = ''
     if (at + len > bytes.length) {
       throw new DecodeError(`attribute type ${type} claims ${len} bytes, ${bytes.length - at} remain`, path || set.name, base + at);
     }
-    const id = type & NLA_TYPE_MASK;
-    const entry: AttrEntry = { id, flags: type & ~NLA_TYPE_MASK, raw: bytes.subarray(at + 4, at + len) };
-    order.push(entry);
-    const known = set.byId.get(id);
-    if (known) {
-      const [key, spec] = known;
-      const childPath = path ? `${path}.${key}` : key;
-      if (!spec.multi && key in out) {
-        // A repeated single-valued attribute: keep the first, carry the others as unknown bytes.
-      } else if (spec.type === 'sub-message') {
-        entry.key = key;
-        deferred.push({ entry, spec, at: base + at + 4 });
+    meta.wire.push(type, at + 4, len - 4);
+    const known = set.byId.get(type & NLA_TYPE_MASK);
+    let key: string | undefined;
+    let value: unknown;
+    // A repeated single-valued attribute keeps the first; the others are carried as unknown bytes.
+    if (known && (known[1].multi || !(known[0] in out))) {
+      const spec = known[1];
+      key = known[0];
+      if (spec.type === 'sub-message') {
+        (deferred ??= []).push(meta.keys.length);
       } else {
-        entry.key = key;
-        const value = decodeValue(spec, entry.raw, base + at + 4, childPath);
-        entry.value = value;
+        value = decodeValue(spec, r, at + 4, len - 4, path, key);
         if (spec.multi) ((out[key] ??= []) as unknown[]).push(value);
         else out[key] = value;
       }
     }
+    meta.keys.push(key);
+    meta.values.push(value);
     at += align4(len);
   }
   // Sub-messages last: their format depends on a sibling (the kind) that may come later on the wire.
-  for (const { entry, spec, at: off } of deferred) {
+  for (const i of deferred ?? []) {
+    const key = meta.keys[i]!;
+    const spec = set.attrs[key] as AttrSpec & { type: 'sub-message' };
     const selector = out[spec.selector];
     const variant = typeof selector === 'string' ? spec.variants()[selector] : undefined;
-    const childPath = path ? `${path}.${entry.key}` : entry.key!;
-    const value = variant ? decodeAttrs(variant, entry.raw, off, childPath) : Uint8Array.from(entry.raw);
-    entry.value = value;
-    out[entry.key!] = value;
+    const off = meta.wire[i * 3 + 1]!;
+    const raw = bytes.subarray(off, off + meta.wire[i * 3 + 2]!);
+    const value = variant ? decodeAttrs(variant, raw, base + off, joinPath(path, key)) : Uint8Array.from(raw);
+    meta.values[i] = value;
+    out[key] = value;
   }
-  hide(out, { order } satisfies AttrsMeta);
+  attrsMeta.set(out, meta);
   return out;
 }
 
-function decodeValue(spec: AttrSpec, b: Uint8Array, base: number, path: string): unknown {
-  const r = new Reader(b, base, path);
-  const be = 'byteOrder' in spec && spec.byteOrder === 'be';
+/** Which attributes `pickAttrs` decodes: `true` for the whole value, an object to pick inside a nest. */
+export type Pick = { readonly [key: string]: true | Pick };
+
+/**
+ * Decodes only the picked attributes, without the bookkeeping that makes re-encoding lossless:
+ * the fast path for listing thousands of links when only their names and states are wanted.
+ */
+export function pickAttrs(set: AttrSet, bytes: Uint8Array, pick: Pick, base = 0, path = ''): Values {
+  const r = new Reader(bytes, base, path || set.name);
+  const out: Values = {};
+  for (let at = 0; at + 4 <= bytes.length; ) {
+    const len = r.u16(at);
+    if (len < 4 || at + len > bytes.length) {
+      throw new DecodeError(`attribute length ${len} does not fit the ${bytes.length - at} bytes left`, path || set.name, base + at);
+    }
+    const known = set.byId.get(r.u16(at + 2) & NLA_TYPE_MASK);
+    const want = known && pick[known[0]];
+    if (want && !(known[0] in out)) {
+      const [key, spec] = known;
+      if (want === true) out[key] = decodeValue(spec, r, at + 4, len - 4, path, key);
+      else if (spec.type === 'nest') out[key] = pickAttrs(spec.attrs(), bytes.subarray(at + 4, at + len), want, base + at + 4, joinPath(path, key));
+    }
+    at += align4(len);
+  }
+  return out;
+}
+
+function decodeValue(spec: AttrSpec, r: Reader, at: number, len: number, path: string, key: string): unknown {
+  const size = SCALAR_SIZE[spec.type];
+  if (size !== undefined) {
+    // Longer than expected is tolerated (the raw bytes are kept for re-encoding); shorter is not.
+    if (len < size) throw new DecodeError(`${spec.type} needs ${size} bytes, got ${len}`, joinPath(path, key), r.base + at);
+    return readField(r, spec.type, at, size, 'byteOrder' in spec && spec.byteOrder === 'be');
+  }
+  const b = r.bytes.subarray(at, at + len);
   switch (spec.type) {
-    case 'u8':
-    case 's8':
-    case 'u16':
-    case 's16':
-    case 'u32':
-    case 's32':
-    case 'u64':
-    case 's64':
-      // Longer than expected is tolerated (the raw bytes are kept for re-encoding); shorter is not.
-      return readField(r, spec.type, 0, 0, be);
     case 'string': {
       const nul = b.indexOf(0);
       return text.decode(nul >= 0 ? b.subarray(0, nul) : b);
@@ -163,16 +198,16 @@ function decodeValue(spec: AttrSpec, b: Uint8Array, base: number, path: string):
       return true;
     case 'binary':
       if (spec.hint === 'mac') return formatMac(b);
-      if (spec.hint === 'ip' && (b.length === 4 || b.length === 16)) return formatIp(b);
+      if (spec.hint === 'ip' && (len === 4 || len === 16)) return formatIp(b);
       return Uint8Array.from(b);
     case 'nest':
-      return decodeAttrs(spec.attrs(), b, base, path);
+      return decodeAttrs(spec.attrs(), b, r.base + at, joinPath(path, key));
     case 'struct':
-      return decodeStruct(spec.struct, b, base, path);
+      return decodeStruct(spec.struct, b, r.base + at, joinPath(path, key));
     case 'message':
-      return decodeMessageBody(spec.message(), b, base, path);
-    case 'sub-message':
-      return Uint8Array.from(b); // handled by decodeAttrs; kept for completeness
+      return decodeMessageBody(spec.message(), b, r.base + at, joinPath(path, key));
+    default:
+      return Uint8Array.from(b);
   }
 }
 
@@ -195,9 +230,9 @@ export function decodeMessageBody(schema: MessageSchema, b: Uint8Array, base = 0
 // ---------------------------------------------------------------- encoding
 
 export function encodeStruct(spec: StructSpec, values: Values, w: Writer, path = spec.name): void {
-  const meta = (values as { [RAW]?: StructMeta })[RAW];
+  const meta = structMeta.get(values);
   // A struct decoded from an older kernel's shorter version is re-encoded at that length.
-  const limit = meta && 'tail' in meta ? Math.max(meta.raw.length, 0) : Infinity;
+  const limit = meta ? meta.raw.length : Infinity;
   let at = 0;
   for (const f of spec.fields) {
     const size = fieldSize(f);
@@ -209,7 +244,7 @@ export function encodeStruct(spec: StructSpec, values: Values, w: Writer, path =
     }
     writeScalar(f.type, values[f.name] ?? (f.type === 'bytes' ? new Uint8Array(size) : f.type.endsWith('64') ? 0n : 0), w, `${path}.${f.name}`, f.byteOrder === 'be', size);
   }
-  if (meta && 'tail' in meta) w.bytes(meta.tail);
+  if (meta) w.bytes(meta.tail);
 }
 
 const RANGES: Record<string, [number, number]> = {
@@ -257,33 +292,39 @@ function writeScalar(type: string, v: unknown, w: Writer, path: string, be: bool
   }
 }
 
-/** Encodes attributes: first those decoded earlier (same order and flags), then new ones in schema order. */
+/**
+ * Encodes attributes. Values decoded earlier keep their wire order, flags and (unchanged scalars)
+ * bytes; other values follow in the object's own key order.
+ */
 export function encodeAttrs(set: AttrSet, values: Values, w: Writer, path = ''): void {
-  for (const key of Object.keys(values)) {
-    if (!(key in set.attrs)) throw new EncodeError(`unknown attribute "${key}" for ${set.name}`, path ? `${path}.${key}` : key);
-  }
-  const meta = (values as { [RAW]?: AttrsMeta })[RAW];
-  const used = new Map<string, number>(); // key -> how many values emitted (multi) or 1
-  for (const entry of meta?.order ?? []) {
-    if (entry.key === undefined) {
-      emitRaw(w, entry.id | entry.flags, entry.raw);
+  const meta = attrsMeta.get(values);
+  let used: Map<string, number> | undefined; // key -> values already emitted through `meta`
+  for (let i = 0; meta && i < meta.keys.length; i++) {
+    const key = meta.keys[i];
+    const off = meta.wire[i * 3 + 1]!;
+    const raw = meta.bytes.subarray(off, off + meta.wire[i * 3 + 2]!);
+    const type = meta.wire[i * 3]!;
+    if (key === undefined) {
+      emitRaw(w, type, raw);
       continue;
     }
-    const spec = set.attrs[entry.key]!;
-    const n = used.get(entry.key) ?? 0;
-    const value = spec.multi ? (values[entry.key] as unknown[] | undefined)?.[n] : n === 0 ? values[entry.key] : undefined;
+    const spec = set.attrs[key]!;
+    used ??= new Map();
+    const n = used.get(key) ?? 0;
+    const value = spec.multi ? (values[key] as unknown[] | undefined)?.[n] : n === 0 ? values[key] : undefined;
     if (value === undefined || value === false) continue;
-    used.set(entry.key, n + 1);
-    const childPath = joinPath(path, entry.key, spec.multi ? n : undefined);
+    used.set(key, n + 1);
     // Unchanged scalars reuse their exact wire bytes (a longer-than-known integer, a string with
     // trailing bytes); objects are re-encoded, since they may have been changed in place.
-    const reuse = typeof value !== 'object' && value === entry.value;
-    emitAttr(spec, value, values, w, childPath, entry.flags, reuse ? entry.raw : undefined);
+    const reuse = typeof value !== 'object' && value === meta.values[i];
+    emitAttr(spec, value, values, w, joinPath(path, key, spec.multi ? n : undefined), type & ~NLA_TYPE_MASK, reuse ? raw : undefined);
   }
-  for (const [key, spec] of Object.entries(set.attrs)) {
+  for (const key in values) {
+    const spec = set.attrs[key];
+    if (!spec) throw new EncodeError(`unknown attribute "${key}" for ${set.name}`, joinPath(path, key));
     const v = values[key];
     if (v === undefined || v === false) continue;
-    const n = used.get(key) ?? 0;
+    const n = used?.get(key) ?? 0;
     if (spec.multi) {
       if (!Array.isArray(v)) throw new EncodeError('expected an array (repeated attribute)', joinPath(path, key));
       for (let i = n; i < v.length; i++) emitAttr(spec, v[i], values, w, joinPath(path, key, i), defaultFlags(spec));
@@ -291,11 +332,6 @@ export function encodeAttrs(set: AttrSet, values: Values, w: Writer, path = ''):
       emitAttr(spec, v, values, w, joinPath(path, key), defaultFlags(spec));
     }
   }
-}
-
-function joinPath(path: string, key: string, index?: number): string {
-  const p = path ? `${path}.${key}` : key;
-  return index === undefined ? p : `${p}[${index}]`;
 }
 
 function defaultFlags(spec: AttrSpec): number {

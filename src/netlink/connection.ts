@@ -18,18 +18,48 @@ const connections = new Map<number, Connection>();
 const closingConnections = new Map<number, Connection>();
 let client = 0; // our id with the native I/O thread, registered on first use
 
+// Events are handled a few at a time: each reply resolves a promise whose continuation (decoding a
+// link, say) runs right after, so a batch of hundreds handled in one go would stall the event loop
+// for tens of milliseconds. Between slices, setImmediate lets timers and I/O run. Order is kept.
+const EVENTS_PER_SLICE = 8;
+const backlog: IoEventBatch[] = [];
+let backlogPos = 0;
+let drainScheduled = false;
+
 function dispatch(batch: IoEventBatch): void {
-  for (let i = 0; i + 3 < batch.length; i += 4) {
-    const fd = batch[i] as number;
-    const kind = batch[i + 1] as number;
-    const conn = closingConnections.get(fd) ?? connections.get(fd);
-    if (!conn) continue;
-    if (kind === IO_DATA) conn.onData(batch[i + 2] as Uint8Array);
-    else if (kind === IO_ERROR) {
-      const [errno, syscall] = batch[i + 2] as [number, string];
-      conn.onIoError(errno, syscall, batch[i + 3] as number);
-    } else if (kind === IO_CLOSED) conn.onClosed();
+  backlog.push(batch);
+  if (!drainScheduled) drain();
+}
+
+function drain(): void {
+  drainScheduled = false;
+  let handled = 0;
+  while (backlog.length) {
+    const batch = backlog[0]!;
+    while (backlogPos + 3 < batch.length) {
+      handleEvent(batch, backlogPos);
+      backlogPos += 4;
+      if (++handled === EVENTS_PER_SLICE && (backlogPos + 3 < batch.length || backlog.length > 1)) {
+        drainScheduled = true;
+        setImmediate(drain);
+        return;
+      }
+    }
+    backlog.shift();
+    backlogPos = 0;
   }
+}
+
+function handleEvent(batch: IoEventBatch, i: number): void {
+  const fd = batch[i] as number;
+  const kind = batch[i + 1] as number;
+  const conn = closingConnections.get(fd) ?? connections.get(fd);
+  if (!conn) return;
+  if (kind === IO_DATA) conn.onData(batch[i + 2] as Uint8Array);
+  else if (kind === IO_ERROR) {
+    const [errno, syscall] = batch[i + 2] as [number, string];
+    conn.onIoError(errno, syscall, batch[i + 3] as number);
+  } else if (kind === IO_CLOSED) conn.onClosed();
 }
 
 export interface ConnectionOptions {

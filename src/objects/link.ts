@@ -7,8 +7,9 @@ import { NLM_F_ECHO } from '../netlink/constants';
 import { NlMsg } from '../netlink/message';
 import { RequestOptions } from '../netlink/multiplexer';
 import * as C from '../rtnl/constants';
-import { decodeLink, flagNames, linkRequest, LinkStats, newLinkFlags, OperState, operStateName, toStats } from '../rtnl/link-ops';
+import { decodeLinkPayload, flagNames, linkName, linkRequest, summarizeLink, LinkStats, newLinkFlags, OperState, operStateName, toStats } from '../rtnl/link-ops';
 import { parseMac } from '../util/addr';
+import { mapInSlices, yieldIfBusy } from '../util/slices';
 import { validateIfName, validateMtu, validateUint } from '../util/validate';
 import { Namespace } from './namespace';
 
@@ -88,36 +89,19 @@ export class Link {
   alias: string | undefined;
   /** ARPHRD_* hardware type. */
   type: number;
-  stats: LinkStats | undefined;
-  /** Every attribute as decoded, unknown ones included (see `unknownAttributes`). */
-  attributes: Values;
+  /** The RTM_NEWLINK payload this state was read from (a copy, so big dump buffers can be freed). */
+  private payload: Uint8Array;
+  private decoded: DecodedMessage | undefined;
 
-  /** @internal */
+  /** @internal Built from an RTM_NEWLINK message of the kernel. */
   constructor(
     readonly namespace: Namespace,
-    decoded: DecodedMessage,
+    msg: NlMsg,
   ) {
-    this.index = 0;
-    this.name = '';
-    this.mtu = 0;
-    this.mac = undefined;
-    this.flags = [];
-    this.flagBits = 0;
-    this.operState = 'unknown';
-    this.kind = undefined;
-    this.masterIndex = undefined;
-    this.parentIndex = undefined;
-    this.linkNetnsid = undefined;
-    this.group = 0;
-    this.txqlen = undefined;
-    this.alias = undefined;
-    this.type = 0;
-    this.stats = undefined;
-    this.attributes = {};
-    this.update(decoded);
-  }
-
-  private update({ header, attrs }: DecodedMessage): void {
+    this.payload = Uint8Array.from(msg.payload);
+    // Only what the properties need is decoded now; `attributes` decodes the rest on first use.
+    // Listing thousands of links then costs little CPU and leaves little for the GC.
+    const { header, attrs } = summarizeLink(this.payload);
     const linkinfo = attrs.linkinfo as Values | undefined;
     this.index = header.index as number;
     this.flagBits = header.flags as number;
@@ -134,8 +118,17 @@ export class Link {
     this.group = (attrs.group as number | undefined) ?? 0;
     this.txqlen = attrs.txqlen as number | undefined;
     this.alias = attrs.ifalias as string | undefined;
-    this.stats = toStats(attrs.stats64 as Values | undefined);
-    this.attributes = attrs;
+  }
+
+  /** Every attribute as decoded, unknown ones included (see `unknownAttributes`). */
+  get attributes(): Values {
+    this.decoded ??= decodeLinkPayload(this.payload);
+    return this.decoded.attrs;
+  }
+
+  /** Interface counters as of the last read (`refresh()` re-reads them). */
+  get stats(): LinkStats | undefined {
+    return toStats(this.attributes.stats64 as Values | undefined);
   }
 
   /** True when the administrative UP flag is set. */
@@ -154,8 +147,9 @@ export class Link {
    * Equivalent to: `ip -d link show`
    */
   static async list(namespace: Namespace = Namespace.current()): Promise<Link[]> {
+    await yieldIfBusy();
     const msgs = await Link.send(namespace, linkRequest(C.RTM_GETLINK, 0, {}, {}), { op: 'RTM_GETLINK', dump: true, describe: 'list links' });
-    return msgs.filter((m) => m.type === C.RTM_NEWLINK).map((m) => new Link(namespace, decodeLink(m)));
+    return mapInSlices(msgs, (m) => (m.type === C.RTM_NEWLINK ? new Link(namespace, m) : undefined));
   }
 
   /**
@@ -167,12 +161,13 @@ export class Link {
     const byIndex = typeof ref === 'number';
     if (byIndex) validateUint(ref, 'index', 1, 0x7fffffff);
     else validateIfName(ref);
+    await yieldIfBusy();
     const req = linkRequest(C.RTM_GETLINK, 0, byIndex ? { index: ref } : {}, byIndex ? {} : { ifname: ref });
     try {
       const msgs = await Link.send(namespace, req, { op: 'RTM_GETLINK', describe: `get link ${JSON.stringify(ref)}` });
       const m = msgs.find((x) => x.type === C.RTM_NEWLINK);
       if (!m) throw new LinkNotFoundError(ref, namespace.label);
-      return new Link(namespace, decodeLink(m));
+      return new Link(namespace, m);
     } catch (e) {
       if (e instanceof NetlinkError && e.code === 'ENODEV') throw new LinkNotFoundError(ref, namespace.label);
       throw e;
@@ -185,6 +180,7 @@ export class Link {
    * Equivalent to: `ip link add NAME [mtu M] [address MAC] type KIND [peer name PEER]`
    */
   static async create(opts: LinkCreateOptions): Promise<Link> {
+    await yieldIfBusy();
     const ns = opts.namespace ?? Namespace.current();
     const attrs = linkAttrsFromOptions(opts, '');
     if (typeof opts.kind !== 'string' || !opts.kind) throw new TypeError('kind must be a link kind such as "veth" or "bridge"');
@@ -207,11 +203,14 @@ export class Link {
       mapError: kindError(opts.kind),
     });
     // NLM_F_ECHO returns the new link's RTM_NEWLINK; kernels before 6.1 do not, so ask if needed.
-    const echoed = msgs.find((m) => m.type === C.RTM_NEWLINK && decodeLink(m).attrs.ifname === opts.name);
-    return echoed ? new Link(ns, decodeLink(echoed)) : Link.get(opts.name, ns);
+    for (const m of msgs) {
+      if (m.type === C.RTM_NEWLINK && linkName(m.payload) === opts.name) return new Link(ns, m);
+    }
+    return Link.get(opts.name, ns);
   }
 
   private async change(header: Values, attrs: Values, describe: string): Promise<void> {
+    await yieldIfBusy();
     const req = linkRequest(C.RTM_NEWLINK, 0, { index: this.index, ...header }, attrs);
     await Link.send(this.namespace, req, { op: 'RTM_NEWLINK', describe: `${describe} on ${JSON.stringify(this.name)}` });
   }
@@ -260,6 +259,7 @@ export class Link {
    * Equivalent to: `ip link del dev NAME`
    */
   async delete(): Promise<void> {
+    await yieldIfBusy();
     const req = linkRequest(C.RTM_DELLINK, 0, { index: this.index }, {});
     try {
       await Link.send(this.namespace, req, { op: 'RTM_DELLINK', describe: `delete ${JSON.stringify(this.name)}` });
@@ -275,8 +275,7 @@ export class Link {
    * Equivalent to: `ip -s -d link show dev NAME`
    */
   async refresh(): Promise<this> {
-    const fresh = await Link.get(this.index, this.namespace);
-    this.update({ header: { index: fresh.index, flags: fresh.flagBits, type: fresh.type }, attrs: fresh.attributes });
+    Object.assign(this, await Link.get(this.index, this.namespace));
     return this;
   }
 

@@ -2,11 +2,12 @@
 // Pure builders and parsers for RTM_{NEW,SET,DEL,GET}LINK: no classes, no I/O. The object layer
 // (objects/link.ts) sends what these build.
 
-import { DecodedMessage, decodeMessageBody, encodeMessageBody, Values } from '../netlink/codec';
+import { DecodedMessage, decodeMessageBody, decodeStruct, encodeMessageBody, Pick, pickAttrs, Values } from '../netlink/codec';
 import { NLM_F_CREATE, NLM_F_EXCL } from '../netlink/constants';
 import { NlMsg, RequestBuilder } from '../netlink/message';
 import * as C from './constants';
-import { linkMessage } from './link-attrs';
+import { linkAttrs, linkMessage } from './link-attrs';
+import { ifinfomsg } from './structs';
 
 /** Builds one link request: ifinfomsg header fields plus IFLA_* attributes. */
 export function linkRequest(type: number, flags: number, header: Values, attrs: Values): RequestBuilder {
@@ -18,7 +19,36 @@ export function linkRequest(type: number, flags: number, header: Values, attrs: 
 export const newLinkFlags = NLM_F_CREATE | NLM_F_EXCL;
 
 export function decodeLink(msg: NlMsg): DecodedMessage {
-  return decodeMessageBody(linkMessage, msg.payload, 16);
+  return decodeLinkPayload(msg.payload);
+}
+
+export function decodeLinkPayload(payload: Uint8Array): DecodedMessage {
+  return decodeMessageBody(linkMessage, payload, 16);
+}
+
+/** What a Link's properties need, and nothing more (see pickAttrs). */
+const SUMMARY: Pick = {
+  ifname: true,
+  mtu: true,
+  address: true,
+  operstate: true,
+  master: true,
+  link: true,
+  linkNetnsid: true,
+  group: true,
+  txqlen: true,
+  ifalias: true,
+  linkinfo: { kind: true },
+};
+
+export function summarizeLink(payload: Uint8Array): DecodedMessage {
+  const header = decodeStruct(ifinfomsg, payload.subarray(0, ifinfomsg.size), 16);
+  return { header, attrs: pickAttrs(linkAttrs, payload.subarray(ifinfomsg.size), SUMMARY, 16 + ifinfomsg.size) };
+}
+
+/** Just the IFLA_IFNAME of a link message. */
+export function linkName(payload: Uint8Array): string | undefined {
+  return pickAttrs(linkAttrs, payload.subarray(ifinfomsg.size), { ifname: true }).ifname as string | undefined;
 }
 
 const FLAG_NAMES: [number, string][] = [

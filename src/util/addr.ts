@@ -8,8 +8,12 @@ import { InvalidArgumentError } from '../errors';
 export const AF_INET = 2;
 export const AF_INET6 = 10;
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export function formatMac(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':');
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += i ? `:${HEX[b[i]!]}` : HEX[b[i]!];
+  return s;
 }
 
 /** Parses 'aa:bb:cc:dd:ee:ff' (or '-' separated). Exactly 6 bytes. */

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+// Run by test/kernel/stress.test.ts in a plain Node child (so jest's own work does not pollute the
+// figures): event-loop delay while 1,000 veth pairs are created (pipelined) and deleted, and whether
+// the main thread's network namespace ever changes meanwhile. Prints JSON.
+import { readlinkSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Link, Namespace } from '../../src';
+import { deleteLinkGroup } from '../../src/objects/link';
+
+const mainNetns = () => readlinkSync('/proc/thread-self/ns/net');
+
+async function main(): Promise<void> {
+  const ns = await Namespace.create();
+  const home = mainNetns();
+  let checks = 0;
+  let moved = 0;
+  const watcher = setInterval(() => {
+    checks++;
+    if (mainNetns() !== home) moved++;
+  }, 2);
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  const t0 = performance.now();
+  const group = 4242;
+  const created = await Promise.all(
+    Array.from({ length: 1000 }, (_, i) => Link.create({ namespace: ns, kind: 'veth', name: `a${i}`, peer: { name: `b${i}` }, group, up: true })),
+  );
+  const listed = (await ns.links()).filter((l) => l.kind === 'veth').length;
+  await deleteLinkGroup(ns, group);
+  const left = (await ns.links()).map((l) => l.name);
+  const ms = performance.now() - t0;
+  h.disable();
+  clearInterval(watcher);
+  await ns.close();
+  const q = (p: number) => h.percentile(p) / 1e6;
+  process.stdout.write(
+    JSON.stringify({ created: created.length, listed, left, ms, p50: q(50), p99: q(99), max: h.max / 1e6, checks, moved, home, after: mainNetns() }),
+  );
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
