@@ -14,8 +14,18 @@
         "native/netlink_socket.cc",
         "native/nl_io.cc",
         "native/ns_ops.cc",
-        "native/ns_runner.cc"
+        "native/ns_runner.cc",
+        "native/ns_sockets.cc"
       ],
+      "conditions": [
+        ["OS!='linux'", { "type": "none" }]
+      ]
+    },
+    {
+      "target_name": "vnetkit-nsexec",
+      "type": "executable",
+      "sources": ["native/nsexec.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2", "-fstack-protector-strong"],
       "conditions": [
         ["OS!='linux'", { "type": "none" }]
       ]

@@ -11,5 +11,6 @@ NsRunner& Runner(Napi::Env env);
 
 // Each ops file adds its functions to the module's exports.
 void RegisterNamespaceOps(Napi::Env env, Napi::Object exports);
+void RegisterSocketOps(Napi::Env env, Napi::Object exports);
 
 }  // namespace vnetkit

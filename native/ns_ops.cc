@@ -4,7 +4,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <linux/nsfs.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
 
 #include "addon.h"
 #include "errors.h"
@@ -46,21 +53,127 @@ Napi::Value RunnerNetnsInode(const Napi::CallbackInfo& info) {
   return Runner(env).Submit(env, -1, std::move(job));
 }
 
-// Creates a new, anonymous network namespace and resolves with an fd for it. The runner thread
-// unshares into it, opens its own /proc/thread-self/ns/net, and returns home; the fd keeps the
-// namespace alive.
+// Makes `dir` (e.g. /run/netns) exist and be a shared mount, as iproute2's netns_add does, so a
+// namespace bind-mounted there is visible from other mount namespaces (and ours, after `ip netns
+// exec` style unshares). If it is not a mount point yet, bind it onto itself first. Returns a
+// locked fd of the directory: concurrent creators (other processes too) take turns, which avoids
+// the mount storm of parallel `ip netns add` (Debian #949235).
+UniqueFd PrepareRunDir(const std::string& dir, SysError& err) {
+  if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    err.set(errno, "mkdir", dir);
+    return UniqueFd();
+  }
+  UniqueFd lock(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!lock.valid()) {
+    err.set(errno, "open", dir);
+    return lock;
+  }
+  if (flock(lock.get(), LOCK_EX) != 0) {
+    err.set(errno, "flock", dir);
+    return UniqueFd();
+  }
+  bool made_mount = false;
+  while (mount("", dir.c_str(), "none", MS_SHARED | MS_REC, nullptr) != 0) {
+    if (errno != EINVAL || made_mount) {
+      err.set(errno, "mount", dir + " (make shared)");
+      return UniqueFd();
+    }
+    if (mount(dir.c_str(), dir.c_str(), "none", MS_BIND | MS_REC, nullptr) != 0) {
+      err.set(errno, "mount", dir + " (bind onto itself)");
+      return UniqueFd();
+    }
+    made_mount = true;
+  }
+  return lock;
+}
+
+// Creates the empty file and bind-mounts the calling thread's current namespace onto it. Leaves
+// nothing behind on failure.
+void BindCurrentNetns(const std::string& path, SysError& err) {
+  int fd = open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+  if (fd < 0) return err.set(errno, "open", path);
+  close(fd);
+  if (mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr) != 0) {
+    err.set(errno, "mount", path);
+    unlink(path.c_str());
+  }
+}
+
+std::string StringArg(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  if (!info[i].IsString()) throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a string");
+  return info[i].As<Napi::String>().Utf8Value();
+}
+
+// createNetns(dir?, path?) -> fd. Without a path: an anonymous namespace that lives while the fd
+// (or anything opened in it) does. With one: `ip netns add` semantics (shared run dir, lock,
+// O_EXCL file, bind mount). The runner thread unshares into the new namespace, opens or binds its
+// /proc/thread-self/ns/net, and returns home.
 Napi::Value CreateNetns(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  std::string dir = info.Length() > 1 ? StringArg(info, 0, "dir") : "";
+  std::string path = info.Length() > 1 ? StringArg(info, 1, "path") : "";
   auto fd = std::make_shared<UniqueFd>();
   auto job = std::make_unique<NsJob>();
   job->switches_ns = true;
-  job->work = [fd](SysError& err) {
+  job->work = [fd, dir, path](SysError& err) {
+    UniqueFd lock;
+    if (!path.empty()) {
+      lock = PrepareRunDir(dir, err);
+      if (err.failed()) return;
+      // Checked before unshare so an existing name costs nothing; O_EXCL below settles races.
+      if (access(path.c_str(), F_OK) == 0) return err.set(EEXIST, "open", path);
+    }
     if (unshare(CLONE_NEWNET) != 0) return err.set(errno, "unshare", "CLONE_NEWNET");
     fd->reset(open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
-    if (!fd->valid()) err.set(errno, "open", "/proc/thread-self/ns/net");
+    if (!fd->valid()) return err.set(errno, "open", "/proc/thread-self/ns/net");
+    if (!path.empty()) {
+      BindCurrentNetns(path, err);
+      if (err.failed()) fd->reset();
+    }
   };
   job->finish = [fd](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, fd->release()); };
   return Runner(env).Submit(env, -1, std::move(job));
+}
+
+// persistNetns(nsFd, dir, path): gives an existing namespace a name (`ip netns attach`): the runner
+// enters it and bind-mounts its own view of it, so no /proc/PID path can go stale meanwhile.
+Napi::Value PersistNetns(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int ns_fd = info[0].As<Napi::Number>().Int32Value();
+  std::string dir = StringArg(info, 1, "dir");
+  std::string path = StringArg(info, 2, "path");
+  auto job = std::make_unique<NsJob>();
+  job->work = [dir, path](SysError& err) {
+    UniqueFd lock = PrepareRunDir(dir, err);
+    if (!err.failed()) BindCurrentNetns(path, err);
+  };
+  return Runner(env).Submit(env, ns_fd, std::move(job));
+}
+
+// deleteNetns(path): `ip netns delete`: detach the bind mount and remove the file. EBUSY (a mount
+// still settling) is retried briefly. The namespace itself lives on while anything uses it.
+Napi::Value DeleteNetns(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = StringArg(info, 0, "path");
+  auto job = std::make_unique<NsJob>();
+  job->work = [path](SysError& err) {
+    umount2(path.c_str(), MNT_DETACH);  // fails harmlessly if it is not mounted (a half-made name)
+    for (int attempt = 0;; attempt++) {
+      if (unlink(path.c_str()) == 0) return;
+      if (errno != EBUSY || attempt == 20) return err.set(errno, "unlink", path);
+      umount2(path.c_str(), MNT_DETACH);
+      usleep(5000);
+    }
+  };
+  return Runner(env).Submit(env, -1, std::move(job));
+}
+
+// nsType(fd) -> CLONE_NEW* of a namespace fd, or throws (ENOTTY: not a namespace file).
+Napi::Value NsType(const Napi::CallbackInfo& info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int type = ioctl(fd, NS_GET_NSTYPE);
+  if (type < 0) throw MakeSysError(info.Env(), errno, "ioctl", "NS_GET_NSTYPE");
+  return Napi::Number::New(info.Env(), type);
 }
 
 }  // namespace
@@ -69,6 +182,10 @@ void RegisterNamespaceOps(Napi::Env env, Napi::Object exports) {
   exports.Set("debugStrandRunner", Napi::Function::New(env, DebugStrandRunner));
   exports.Set("runnerNetnsInode", Napi::Function::New(env, RunnerNetnsInode));
   exports.Set("createNetns", Napi::Function::New(env, CreateNetns));
+  exports.Set("persistNetns", Napi::Function::New(env, PersistNetns));
+  exports.Set("deleteNetns", Napi::Function::New(env, DeleteNetns));
+  exports.Set("nsType", Napi::Function::New(env, NsType));
+  exports.Set("CLONE_NEWNET", Napi::Number::New(env, CLONE_NEWNET));
 }
 
 }  // namespace vnetkit

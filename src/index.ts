@@ -2,6 +2,11 @@
 // Public API. Everything else under src/ is internal and may change.
 
 export { Namespace } from './objects/namespace';
+export type { NamespaceCreateOptions, NamedNamespace } from './objects/namespace';
+export { NamespaceError } from './objects/namespace-errors';
+export { NamespaceMonitor } from './objects/namespace-monitor';
+export type { NamespaceEvent } from './objects/namespace-monitor';
+export type { ExecResult } from './objects/namespace-exec';
 export { Link } from './objects/link';
 export type { LinkCreateOptions, LinkSetOptions, LinkRef } from './objects/link';
 export type { LinkStats, OperState } from './rtnl/link-ops';

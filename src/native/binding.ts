@@ -40,8 +40,18 @@ export interface NativeBinding {
   runnerStats(): { retired: number };
   /** Tests only: strands the runner thread in a fresh namespace; resolves with that namespace's inode. */
   debugStrandRunner(): Promise<number>;
-  /** Creates an anonymous network namespace on the namespace thread; resolves with its fd. */
-  createNetns(): Promise<number>;
+  /** Creates a network namespace on the namespace thread; resolves with its fd. With dir and path: named. */
+  createNetns(dir?: string, path?: string): Promise<number>;
+  /** Bind-mounts the namespace `nsFd` at `path` (under `dir`, made a shared mount). */
+  persistNetns(nsFd: number, dir: string, path: string): Promise<void>;
+  /** Unmounts (MNT_DETACH) and unlinks a namespace name. */
+  deleteNetns(path: string): Promise<void>;
+  /** CLONE_NEW* type of a namespace fd; throws for other files. */
+  nsType(fd: number): number;
+  readonly CLONE_NEWNET: number;
+  /** Creates a socket inside the namespace (and binds it when bindAddress is a string). */
+  socketIn(nsFd: number, family: number, type: number, bindAddress: string | null, port: number): Promise<{ fd: number; port: number }>;
+  readonly socketConstants: { AF_INET: number; AF_INET6: number; SOCK_STREAM: number; SOCK_DGRAM: number };
   /** Inode of the network namespace the runner thread sits in between jobs. */
   runnerNetnsInode(): Promise<number>;
 }

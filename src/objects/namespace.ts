@@ -1,16 +1,42 @@
 // SPDX-License-Identifier: MIT
-// A network namespace handle: an owned namespace fd plus, lazily, a netlink socket opened inside it.
-// Every object operation happens through such a socket; no Node thread ever switches namespace.
+// A network namespace handle: an owned namespace fd with an identity (st_dev, st_ino) and, lazily,
+// a netlink socket opened inside it. Every object operation happens through such a socket; no Node
+// thread ever switches namespace (the native runner thread opens the socket inside it).
 
-import { openSync, closeSync, fstatSync } from 'node:fs';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
+import type { Socket as DgramSocket } from 'node:dgram';
+import { closeSync, fstatSync, openSync, readdirSync } from 'node:fs';
+import type { Server, ServerOpts, Socket } from 'node:net';
+import { join } from 'node:path';
 import { ClosedError } from '../errors';
 import { Connection } from '../netlink/connection';
 import { native } from '../native/binding';
 import { Link } from './link';
+import { namespaceError, NamespaceError, validateNetnsName } from './namespace-errors';
+import { getNsid, identifyPid, listNsids, pidsIn, setNsid } from './namespace-ids';
+import { execIn, ExecResult, spawnIn } from './namespace-exec';
+import { NamespaceMonitor } from './namespace-monitor';
+import { connectIn, createServerIn, listenIn, udpIn } from './namespace-sockets';
 
 let anonymousCount = 0;
 
+export interface NamespaceCreateOptions {
+  /** Bring `lo` up (default true): a new namespace's lo is down, and then even 127.0.0.1 is unreachable. */
+  loopbackUp?: boolean;
+}
+
+/** One entry of `Namespace.list()`. */
+export interface NamedNamespace {
+  name: string;
+  path: string;
+  /** Its nsid as seen from the current namespace, when one is assigned. */
+  id?: number;
+}
+
 export class Namespace {
+  /** Where named namespaces live (iproute2's NETNS_RUN_DIR). */
+  static runDir = '/run/netns';
+
   private conn: Promise<Connection> | undefined;
   private closed = false;
   private static currentNs: Namespace | undefined;
@@ -20,12 +46,21 @@ export class Namespace {
     /** The namespace fd this handle owns (O_CLOEXEC). */
     readonly fd: number,
     /** Name under /run/netns, when it has one. */
-    readonly name: string | undefined,
+    public name: string | undefined,
     /** Human label for messages. */
     readonly label: string,
     /** True for the namespace the process started in: its socket needs no namespace switch. */
     private readonly isProcessNamespace = false,
   ) {}
+
+  private static named(fd: number, name: string): Namespace {
+    return new Namespace(fd, name, `network namespace "${name}"`);
+  }
+
+  /** Path of a name under the run directory. */
+  static pathOf(name: string): string {
+    return join(Namespace.runDir, validateNetnsName(name));
+  }
 
   /**
    * The network namespace this process runs in (that of its main thread, which vnetkit never moves).
@@ -42,20 +77,27 @@ export class Namespace {
   }
 
   /**
-   * Creates a new, anonymous network namespace. It lives while this handle (or anything opened in
-   * it) is open. Its `lo` is brought up unless `{ loopbackUp: false }`: a new namespace's `lo` is down,
-   * and `ping 127.0.0.1` then fails with "Network is unreachable".
+   * Creates a network namespace. With a name, it is bind-mounted at /run/netns/NAME (made a shared
+   * mount first, under a lock against concurrent creators) and persists without any process, as
+   * `ip netns add` does. Without one, it is anonymous and lives while this handle (or anything
+   * opened in it) is open. `lo` is brought up unless `{ loopbackUp: false }`.
    *
-   * Equivalent to: `unshare --net` (a namespace without a name under /run/netns)
+   * Equivalent to: `ip netns add NAME && ip -n NAME link set lo up`
    */
-  static async create(options: { loopbackUp?: boolean } = {}): Promise<Namespace> {
-    const fd = await native().createNetns();
-    const ns = new Namespace(fd, undefined, `anonymous network namespace #${++anonymousCount}`);
+  static async create(name?: string, options: NamespaceCreateOptions = {}): Promise<Namespace> {
+    const path = name === undefined ? undefined : Namespace.pathOf(name);
+    let ns: Namespace;
+    try {
+      const fd = path ? await native().createNetns(Namespace.runDir, path) : await native().createNetns();
+      ns = path ? Namespace.named(fd, name!) : new Namespace(fd, undefined, `anonymous network namespace #${++anonymousCount}`);
+    } catch (e) {
+      throw namespaceError(e, name === undefined ? 'create network namespace' : `create network namespace "${name}"`, path);
+    }
     if (options.loopbackUp !== false) {
       try {
         await (await Link.get('lo', ns)).setUp();
       } catch (e) {
-        await ns.close();
+        await (path ? ns.delete() : ns.close()).catch(() => undefined);
         throw e;
       }
     }
@@ -63,26 +105,279 @@ export class Namespace {
   }
 
   /**
-   * Every link in this namespace.
+   * Opens a namespace by name.
    *
-   * Equivalent to: `ip -n NS link show`
+   * Equivalent to: `ip netns exec NAME ...` finding /run/netns/NAME
    */
+  static async open(name: string): Promise<Namespace> {
+    const path = Namespace.pathOf(name);
+    const ns = Namespace.openPath(path, `open network namespace "${name}"`);
+    ns.name = name;
+    return ns;
+  }
+
+  /** Opens the namespace of a process (`/proc/PID/ns/net`). */
+  static async fromPid(pid: number): Promise<Namespace> {
+    if (!Number.isInteger(pid) || pid <= 0) throw namespaceError({ code: 'ESRCH', errno: -3, message: 'not a pid' }, `open network namespace of pid ${pid}`);
+    try {
+      return Namespace.openPath(`/proc/${pid}/ns/net`, `open network namespace of pid ${pid}`, `network namespace of pid ${pid}`);
+    } catch (e) {
+      if ((e as NamespaceError).code === 'ENOENT') {
+        throw new NamespaceError(`open network namespace of pid ${pid} failed: no process ${pid} (ESRCH)`, 'ESRCH', -3, 'open', `/proc/${pid}/ns/net`, e);
+      }
+      throw e;
+    }
+  }
+
+  /** Opens a namespace file (a bind mount under /run/netns, /proc/PID/ns/net, /proc/PID/task/TID/ns/net ...). */
+  static async fromPath(path: string): Promise<Namespace> {
+    return Namespace.openPath(path, `open network namespace ${path}`);
+  }
+
+  private static openPath(path: string, op: string, label = `network namespace ${path}`): Namespace {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (e) {
+      throw namespaceError(e, op, path);
+    }
+    let type = 0;
+    try {
+      type = native().nsType(fd);
+    } catch {
+      /* not an nsfs file: reported below */
+    }
+    if (type !== native().CLONE_NEWNET) {
+      closeSync(fd);
+      throw new NamespaceError(`${op} failed: ${path} is not a network namespace`, 'EINVAL', -22, 'ioctl', path);
+    }
+    const base = path.startsWith(`${Namespace.runDir}/`) ? path.slice(Namespace.runDir.length + 1) : undefined;
+    return base ? Namespace.named(fd, base) : new Namespace(fd, undefined, label);
+  }
+
+  /**
+   * Named namespaces, with each one's nsid (as seen from the current namespace) when it has one.
+   *
+   * Equivalent to: `ip netns list`
+   */
+  static async list(): Promise<NamedNamespace[]> {
+    let names: string[];
+    try {
+      names = readdirSync(Namespace.runDir).sort();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw namespaceError(e, 'list network namespaces', Namespace.runDir);
+    }
+    const out: NamedNamespace[] = [];
+    for (const name of names) {
+      const path = join(Namespace.runDir, name);
+      let ns: Namespace;
+      try {
+        ns = Namespace.openPath(path, 'list');
+      } catch {
+        continue; // a name being created or deleted right now, or not a namespace
+      }
+      try {
+        const id = await ns.id();
+        out.push(id === undefined ? { name, path } : { name, path, id });
+      } finally {
+        await ns.close();
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Removes a name (unmount with MNT_DETACH, then unlink; EBUSY is retried). Resolves once the name is
+   * gone. Processes still inside the namespace keep it alive; only the name is removed.
+   *
+   * Equivalent to: `ip netns delete NAME`
+   */
+  static async delete(name: string): Promise<void> {
+    const path = Namespace.pathOf(name);
+    try {
+      await native().deleteNetns(path);
+    } catch (e) {
+      throw namespaceError(e, `delete network namespace "${name}"`, path);
+    }
+  }
+
+  /**
+   * Gives a process's namespace a name, so it persists after the process exits.
+   *
+   * Equivalent to: `ip netns attach NAME PID`
+   */
+  static async attach(name: string, pid: number): Promise<Namespace> {
+    const ns = await Namespace.fromPid(pid);
+    try {
+      await ns.persist(name);
+      return ns;
+    } catch (e) {
+      await ns.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Names this (anonymous or pid-derived) namespace: bind-mounts it at /run/netns/NAME.
+   *
+   * Equivalent to: `ip netns attach NAME PID` / `mount --bind /proc/PID/ns/net /run/netns/NAME`
+   */
+  async persist(name: string): Promise<void> {
+    const path = Namespace.pathOf(name);
+    this.assertOpen();
+    try {
+      await native().persistNetns(this.fd, Namespace.runDir, path);
+    } catch (e) {
+      throw namespaceError(e, `name network namespace "${name}"`, path);
+    }
+    this.name = name;
+  }
+
+  /**
+   * Deletes this namespace's name (see `Namespace.delete`) and closes this handle.
+   *
+   * Equivalent to: `ip netns delete NAME`
+   */
+  async delete(): Promise<void> {
+    if (this.name === undefined) throw new NamespaceError(`${this.label} has no name to delete; close() releases it`, 'EINVAL', -22);
+    await Namespace.delete(this.name);
+    await this.close();
+  }
+
+  /** The namespace's inode number; with `dev`, its identity. */
+  get inode(): number {
+    return fstatSync(this.assertOpen()).ino;
+  }
+
+  /** The device of the nsfs file system; with `inode`, the identity. */
+  get dev(): number {
+    return fstatSync(this.assertOpen()).dev;
+  }
+
+  /** True when both handles refer to the same namespace. */
+  equals(other: Namespace): boolean {
+    const a = fstatSync(this.assertOpen());
+    const b = fstatSync(other.assertOpen());
+    return a.dev === b.dev && a.ino === b.ino;
+  }
+
+  /**
+   * Names under /run/netns of the namespace process `pid` is in.
+   *
+   * Equivalent to: `ip netns identify PID`
+   */
+  static async identify(pid: number): Promise<string[]> {
+    return identifyPid(pid, Namespace.runDir);
+  }
+
+  /**
+   * Processes whose network namespace is this one.
+   *
+   * Equivalent to: `ip netns pids NAME`
+   */
+  async pids(): Promise<number[]> {
+    return pidsIn(fstatSync(this.assertOpen()));
+  }
+
+  /**
+   * This namespace's nsid as seen from `from` (default: the current namespace); undefined if none.
+   *
+   * Equivalent to: `ip netns list-id` / `ip netns` showing "(id: N)"
+   */
+  async id(from: Namespace = Namespace.current()): Promise<number | undefined> {
+    return getNsid(await from.connection(), this.assertOpen(), this.label);
+  }
+
+  /**
+   * Assigns this namespace an nsid in `from` (default: the current namespace). 'auto' lets the
+   * kernel choose. Resolves with the id it now has.
+   *
+   * Equivalent to: `ip netns set NAME NETNSID|auto`
+   */
+  async setId(id: number | 'auto', from: Namespace = Namespace.current()): Promise<number> {
+    return setNsid(await from.connection(), this.assertOpen(), id, this.label);
+  }
+
+  /**
+   * Every nsid assigned in `from` (default: the current namespace), with the names they belong to.
+   *
+   * Equivalent to: `ip netns list-id`
+   */
+  static async listIds(from: Namespace = Namespace.current()): Promise<{ id: number; names: string[] }[]> {
+    const ids = await listNsids(await from.connection());
+    const byId = new Map<number, string[]>(ids.map((id) => [id, []]));
+    for (const n of await Namespace.list()) if (n.id !== undefined) byId.get(n.id)?.push(n.name);
+    return [...byId].map(([id, names]) => ({ id, names })).sort((a, b) => a.id - b.id);
+  }
+
+  /**
+   * Watches /run/netns for namespaces named and deleted (by anyone: this process, `ip netns`, ...).
+   *
+   * Equivalent to: `ip netns monitor`
+   */
+  static monitor(): NamespaceMonitor {
+    return new NamespaceMonitor(Namespace.runDir);
+  }
+
+  /**
+   * Runs a program inside this namespace, with a fresh mount namespace, /sys remounted to show this
+   * namespace's devices and, for a named namespace, /etc/netns/NAME/* bind-mounted over /etc/*.
+   * Returns a real ChildProcess (stdio, exit code, signals).
+   *
+   * Equivalent to: `ip netns exec NAME COMMAND ARGS...`
+   */
+  spawn(command: string, args: readonly string[] = [], options?: SpawnOptions): ChildProcess {
+    return spawnIn(this, command, args, options);
+  }
+
+  /**
+   * Like spawn(), collecting the output: resolves with `{ stdout, stderr, code, signal }`.
+   *
+   * Equivalent to: `ip netns exec NAME COMMAND ARGS...`
+   */
+  exec(command: string, args: readonly string[] = [], options?: SpawnOptions & { input?: string | Buffer }): Promise<ExecResult> {
+    return execIn(this, command, args, options);
+  }
+
+  /**
+   * A net.Server whose listen() creates its socket inside this namespace.
+   *
+   * Equivalent to: `ip netns exec NAME <a server>`, without a process
+   */
+  createServer(options?: ServerOpts, onConnection?: (socket: Socket) => void): Server {
+    return createServerIn(this, options, onConnection);
+  }
+
+  /** Listens inside this namespace (port 0: any free port); resolves once listening. */
+  listen(options: { port?: number; host?: string; backlog?: number }, onConnection?: (socket: Socket) => void): Promise<Server> {
+    return listenIn(this, options, onConnection);
+  }
+
+  /** Opens a TCP connection from inside this namespace. */
+  connect(options: { port: number; host: string }): Promise<Socket> {
+    return connectIn(this, options);
+  }
+
+  /** A UDP socket bound inside this namespace. */
+  createUdpSocket(options?: { type?: 'udp4' | 'udp6'; port?: number; address?: string }): Promise<DgramSocket> {
+    return udpIn(this, options);
+  }
+
+  /** Every link in this namespace. Equivalent to: `ip -n NS link show` */
   links(): Promise<Link[]> {
     return Link.list(this);
   }
 
-  /**
-   * One link of this namespace by name or index.
-   *
-   * Equivalent to: `ip -n NS link show dev NAME`
-   */
+  /** One link of this namespace by name or index. Equivalent to: `ip -n NS link show dev NAME` */
   link(ref: string | number): Promise<Link> {
     return Link.get(ref, this);
   }
 
-  /** The namespace's inode number (with `dev`, its identity). */
-  get inode(): number {
-    return fstatSync(this.fd).ino;
+  /** @internal The fd, or ClosedError after close(). */
+  assertOpen(): number {
+    if (this.closed) throw new ClosedError(this.label);
+    return this.fd;
   }
 
   /** @internal The request socket of this namespace, opened on first use. */
@@ -95,7 +390,11 @@ export class Namespace {
     return this.conn;
   }
 
-  /** Closes the socket and the namespace fd. The namespace itself lives on if anything else holds it. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Closes the socket and the namespace fd. The namespace lives on if it has a name or anything else holds it. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

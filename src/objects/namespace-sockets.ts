@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+// TCP and UDP sockets inside a namespace, from this very process. The socket is created by the
+// native runner thread inside the namespace (a socket belongs to the namespace current at socket()),
+// then adopted by Node's own net/dgram objects, so everything after that is ordinary Node.
+
+import * as dgram from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import * as net from 'node:net';
+import { native } from '../native/binding';
+import type { Namespace } from './namespace';
+
+function family(host: string | undefined): number {
+  const c = native().socketConstants;
+  return host && isIPv6(host) ? c.AF_INET6 : c.AF_INET;
+}
+
+/** A net.Server whose listen() makes its socket inside the namespace first. */
+export function createServerIn(ns: Namespace, options: net.ServerOpts = {}, onConnection?: (s: net.Socket) => void): net.Server {
+  const server = net.createServer(options, onConnection);
+  const plainListen = server.listen.bind(server) as (...a: unknown[]) => net.Server;
+  // listen(port?, host?, backlog?, cb?) or listen({ port, host, backlog }, cb?)
+  (server as { listen: unknown }).listen = (...args: unknown[]): net.Server => {
+    const cb = typeof args[args.length - 1] === 'function' ? (args.pop() as () => void) : undefined;
+    const o = (typeof args[0] === 'object' && args[0] !== null ? args[0] : { port: args[0], host: args[1], backlog: args[2] }) as net.ListenOptions;
+    const host = o.host ?? '0.0.0.0';
+    const c = native().socketConstants;
+    native()
+      .socketIn(ns.assertOpen(), family(host), c.SOCK_STREAM, host, Number(o.port ?? 0))
+      .then(({ fd }) => plainListen({ fd, ...(o.backlog !== undefined ? { backlog: o.backlog } : {}) }, cb))
+      .catch((e: unknown) => server.emit('error', e));
+    return server;
+  };
+  return server;
+}
+
+/** Listens on `port` (0: any free one) inside the namespace; resolves once listening. */
+export function listenIn(ns: Namespace, options: { port?: number; host?: string; backlog?: number }, onConnection?: (s: net.Socket) => void): Promise<net.Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServerIn(ns, {}, onConnection);
+    server.once('error', reject);
+    server.listen(options, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+/** Connects to host:port from inside the namespace; resolves with the connected socket. */
+export async function connectIn(ns: Namespace, options: { port: number; host: string }): Promise<net.Socket> {
+  const c = native().socketConstants;
+  const { fd } = await native().socketIn(ns.assertOpen(), family(options.host), c.SOCK_STREAM, null, 0);
+  return new Promise((resolve, reject) => {
+    const socket = new net.Socket({ fd, readable: true, writable: true });
+    socket.once('error', reject);
+    socket.connect(options.port, options.host, () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+  });
+}
+
+/** A UDP socket bound inside the namespace (port 0: any free one). */
+export async function udpIn(ns: Namespace, options: { type?: 'udp4' | 'udp6'; port?: number; address?: string } = {}): Promise<dgram.Socket> {
+  const type = options.type ?? (options.address && isIPv6(options.address) ? 'udp6' : 'udp4');
+  const c = native().socketConstants;
+  const address = options.address ?? (type === 'udp6' ? '::' : '0.0.0.0');
+  const { fd } = await native().socketIn(ns.assertOpen(), type === 'udp6' ? c.AF_INET6 : c.AF_INET, c.SOCK_DGRAM, address, options.port ?? 0);
+  const socket = dgram.createSocket(type);
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind({ fd }, () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+  });
+}
