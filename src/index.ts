@@ -8,6 +8,9 @@ export { NamespaceMonitor } from './objects/namespace-monitor';
 export type { NamespaceEvent } from './objects/namespace-monitor';
 export type { ExecResult } from './objects/namespace-exec';
 export { Link } from './objects/link';
+export { VethPair, LinkExistsError } from './objects/veth-pair';
+export type { VethPairOptions, VethEndOptions } from './objects/veth-pair';
+export { NetnsImmutableError } from './objects/link-moves';
 export type { LinkCreateOptions, LinkSetOptions, LinkRef } from './objects/link';
 export type { LinkStats, OperState } from './rtnl/link-ops';
 export {

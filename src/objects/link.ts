@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Link: one network device in one namespace, as `ip link` shows and changes it.
 
-import { KernelFeatureError, LinkNotFoundError, NetlinkError } from '../errors';
+import { InvalidArgumentError, KernelFeatureError, LinkNotFoundError, NetlinkError } from '../errors';
+import { findPeer, moveLink } from './link-moves';
 import { DecodedMessage, Values } from '../netlink/codec';
 import { NLM_F_ECHO } from '../netlink/constants';
 import { NlMsg } from '../netlink/message';
@@ -277,6 +278,38 @@ export class Link {
   async refresh(): Promise<this> {
     Object.assign(this, await Link.get(this.index, this.namespace));
     return this;
+  }
+
+  /**
+   * Moves the link to another namespace (optionally renaming it there) and returns it as seen there.
+   * Devices the kernel keeps in their namespace (lo, bridges, ...) give NetnsImmutableError.
+   *
+   * Equivalent to: `ip link set dev NAME netns NS [name NEW]`
+   */
+  moveTo(namespace: Namespace, options?: { name?: string }): Promise<Link> {
+    return moveLink(this, namespace, options);
+  }
+
+  /**
+   * The other end of a veth, and the namespace it is in.
+   *
+   * Equivalent to: `ip -d link show dev NAME` (`link/ether ... link-netnsid N`, `NAME@ifPEER`)
+   */
+  peer(): Promise<{ link: Link; namespace: Namespace }> {
+    return findPeer(this);
+  }
+
+  /**
+   * Makes this link a port of `master` (a bridge, bond ...), or detaches it with null.
+   *
+   * Equivalent to: `ip link set dev NAME master BR` / `ip link set dev NAME nomaster`
+   */
+  async setMaster(master: Link | null): Promise<void> {
+    if (master && !master.namespace.equals(this.namespace)) {
+      throw new InvalidArgumentError('master', master.name, `it is in ${master.namespace.label} and ${JSON.stringify(this.name)} is in ${this.namespace.label}; a port must be in its master's namespace`);
+    }
+    await this.change({}, { master: master ? master.index : 0 }, master ? `set master ${JSON.stringify(master.name)}` : 'set nomaster');
+    await this.refresh();
   }
 
   toJSON(): Record<string, unknown> {

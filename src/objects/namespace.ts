@@ -40,6 +40,8 @@ export class Namespace {
   private conn: Promise<Connection> | undefined;
   private closed = false;
   private static currentNs: Namespace | undefined;
+  /** Open handles, so a veth peer's nsid can be matched to a namespace without a name. */
+  private static readonly live = new Set<WeakRef<Namespace>>();
 
   /** @internal */
   constructor(
@@ -51,7 +53,23 @@ export class Namespace {
     readonly label: string,
     /** True for the namespace the process started in: its socket needs no namespace switch. */
     private readonly isProcessNamespace = false,
-  ) {}
+  ) {
+    this.ref = new WeakRef(this);
+    Namespace.live.add(this.ref);
+  }
+
+  private readonly ref: WeakRef<Namespace>;
+
+  /** @internal Handles this process has open (the current namespace first). */
+  static openHandles(): Namespace[] {
+    const out = [Namespace.current()];
+    for (const ref of Namespace.live) {
+      const ns = ref.deref();
+      if (!ns || ns.closed) Namespace.live.delete(ref);
+      else if (ns !== out[0]) out.push(ns);
+    }
+    return out;
+  }
 
   private static named(fd: number, name: string): Namespace {
     return new Namespace(fd, name, `network namespace "${name}"`);
@@ -398,6 +416,7 @@ export class Namespace {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    Namespace.live.delete(this.ref);
     const conn = this.conn;
     this.conn = undefined;
     if (conn) await (await conn.catch(() => undefined))?.close();

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+// Links across namespaces: moving one (IFLA_NET_NS_FD on a set request, no thread ever switches
+// namespace) and finding a veth's other end wherever it lives (IFLA_LINK + IFLA_LINK_NETNSID).
+
+import { NetlinkError, VnetkitError } from '../errors';
+import * as C from '../rtnl/constants';
+import { linkRequest } from '../rtnl/link-ops';
+import { validateIfName } from '../util/validate';
+import { Link } from './link';
+import { Namespace } from './namespace';
+
+/** The device cannot change namespace (lo, bridges, bonds, fallback tunnels, ...). */
+export class NetnsImmutableError extends VnetkitError {
+  override name = 'NetnsImmutableError';
+  errno = -22;
+  constructor(
+    readonly link: string,
+    readonly kind: string | undefined,
+    cause?: unknown,
+  ) {
+    super(
+      `cannot move ${JSON.stringify(link)}${kind ? ` (${kind})` : ''} to another network namespace: ` +
+        'the kernel marks this device netns-local (lo, bridges, bonds, OVS ports and fallback tunnels stay where they were created); ' +
+        'create a new one in the target namespace instead',
+      'EINVAL',
+      { cause },
+    );
+  }
+}
+
+/** Kinds the kernel never lets change namespace. Others are checked by the kernel itself. */
+const NETNS_LOCAL_KINDS = new Set(['bridge', 'bond', 'team', 'openvswitch', 'vrf']);
+
+export async function moveLink(link: Link, target: Namespace, options: { name?: string } = {}): Promise<Link> {
+  if (link.flags.includes('LOOPBACK') || (link.kind && NETNS_LOCAL_KINDS.has(link.kind))) {
+    throw new NetnsImmutableError(link.name, link.kind ?? 'loopback');
+  }
+  const attrs: Record<string, unknown> = { netNsFd: target.assertOpen() };
+  const newName = options.name === undefined ? link.name : validateIfName(options.name);
+  if (options.name !== undefined) attrs.ifname = newName;
+  const conn = await link.namespace.connection();
+  try {
+    await conn.request(linkRequest(C.RTM_NEWLINK, 0, { index: link.index }, attrs), {
+      op: 'RTM_NEWLINK',
+      describe: `move ${JSON.stringify(link.name)} from ${link.namespace.label} to ${target.label}${options.name ? ` as ${JSON.stringify(newName)}` : ''}`,
+    });
+  } catch (e) {
+    if (e instanceof NetlinkError && e.code === 'EINVAL' && /netns is immutable|netns.local/i.test(e.kernelMessage ?? '')) {
+      throw new NetnsImmutableError(link.name, link.kind, e);
+    }
+    throw e;
+  }
+  return Link.get(newName, target);
+}
+
+/**
+ * The other end of a veth. In the same namespace when the kernel gives no IFLA_LINK_NETNSID;
+ * otherwise in the namespace that nsid names, searched among this process's open handles, the
+ * current namespace and the named ones.
+ */
+export async function findPeer(link: Link): Promise<{ link: Link; namespace: Namespace }> {
+  await link.refresh();
+  if (link.parentIndex === undefined || link.parentIndex === 0) {
+    throw new VnetkitError(`${JSON.stringify(link.name)} has no peer (IFLA_LINK); only veth-like links do`, 'ENOENT');
+  }
+  if (link.linkNetnsid === undefined) return { link: await Link.get(link.parentIndex, link.namespace), namespace: link.namespace };
+  for (const candidate of Namespace.openHandles()) {
+    if (candidate.isClosed || candidate.equals(link.namespace)) continue;
+    if ((await candidate.id(link.namespace)) === link.linkNetnsid) {
+      return { link: await Link.get(link.parentIndex, candidate), namespace: candidate };
+    }
+  }
+  for (const named of await Namespace.list()) {
+    const ns = await Namespace.open(named.name);
+    if ((await ns.id(link.namespace)) === link.linkNetnsid) return { link: await Link.get(link.parentIndex, ns), namespace: ns };
+    await ns.close();
+  }
+  throw new VnetkitError(
+    `the peer of ${JSON.stringify(link.name)} is in a namespace (nsid ${link.linkNetnsid} in ${link.namespace.label}) ` +
+      'that this process has no handle for and that has no name under /run/netns',
+    'ENOENT',
+  );
+}

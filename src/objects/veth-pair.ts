@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+// VethPair: both ends of a veth created by ONE RTM_NEWLINK, each directly in its own namespace (the
+// peer's ifinfomsg carries IFLA_NET_NS_FD), so no temporary name ever appears anywhere and there is
+// nothing to move afterwards, the CNI "bridge"/"ptp" flow in one request.
+
+import { LinkNotFoundError, NetlinkError, VnetkitError } from '../errors';
+import { Values } from '../netlink/codec';
+import { NLM_F_ECHO } from '../netlink/constants';
+import * as C from '../rtnl/constants';
+import { linkName, linkRequest, newLinkFlags } from '../rtnl/link-ops';
+import { parseMac } from '../util/addr';
+import { yieldIfBusy } from '../util/slices';
+import { validateIfName, validateMtu, validateUint } from '../util/validate';
+import { Link } from './link';
+import { Namespace } from './namespace';
+
+export interface VethEndOptions {
+  name: string;
+  /** Namespace of this end (default: the current namespace). */
+  namespace?: Namespace;
+  mac?: string;
+  mtu?: number;
+}
+
+export interface VethPairOptions extends VethEndOptions {
+  peer: VethEndOptions;
+  /** MAC of the peer end (same as peer.mac). */
+  peerMac?: string;
+  /** Bring both ends up in the same request. */
+  up?: boolean;
+  /** Device group of both ends (IFLA_GROUP), e.g. for a later bulk delete. */
+  group?: number;
+}
+
+/** A name was already taken; `end` says which one. Nothing was created. */
+export class LinkExistsError extends NetlinkError {
+  override name = 'LinkExistsError';
+  constructor(
+    cause: NetlinkError,
+    readonly end: 'local' | 'peer',
+    readonly linkName: string,
+    readonly namespaceLabel: string,
+  ) {
+    super(
+      { errno: cause.errno, op: cause.op, ...(cause.request ? { request: cause.request } : {}), ...(cause.extack ? { extack: cause.extack } : {}) },
+      `The ${end} end's name ${JSON.stringify(linkName)} is already taken in ${namespaceLabel}`,
+    );
+  }
+}
+
+function endAttrs(o: VethEndOptions, prefix: string, mtu: number | undefined, group: number | undefined): Values {
+  const attrs: Values = { ifname: validateIfName(o.name, `${prefix}name`) };
+  const m = o.mtu ?? mtu;
+  if (m !== undefined) attrs.mtu = validateMtu(m, `${prefix}mtu`);
+  if (o.mac !== undefined) attrs.address = parseMac(o.mac, `${prefix}mac`);
+  if (group !== undefined) attrs.group = validateUint(group, 'group', 0, 0xffffffff);
+  return attrs;
+}
+
+async function exists(name: string, ns: Namespace): Promise<boolean> {
+  try {
+    await Link.get(name, ns);
+    return true;
+  } catch (e) {
+    if (e instanceof LinkNotFoundError) return false;
+    throw e;
+  }
+}
+
+export class VethPair {
+  private constructor(
+    /** The end created in `namespace`. */
+    readonly local: Link,
+    /** The other end, in `peer.namespace`. */
+    readonly peer: Link,
+  ) {}
+
+  /**
+   * Creates a veth pair with each end directly in its namespace, in one request. `mtu` applies to
+   * both ends unless an end gives its own.
+   *
+   * Equivalent to: `ip -n NS link add NAME type veth peer name PEER netns PEERNS`
+   */
+  static async create(options: VethPairOptions): Promise<VethPair> {
+    await yieldIfBusy();
+    const ns = options.namespace ?? Namespace.current();
+    const peerNs = options.peer?.namespace ?? ns;
+    if (!options.peer) throw new TypeError('VethPair.create needs peer: { name }');
+    const localAttrs = endAttrs(options, '', undefined, options.group);
+    const peerOpts = options.peerMac !== undefined ? { ...options.peer, mac: options.peerMac } : options.peer;
+    const peerAttrs = endAttrs(peerOpts, 'peer.', options.mtu, options.group);
+    
+    if (options.mtu !== undefined) localAttrs.mtu = validateMtu(options.mtu);
+    const up = options.up ? { flags: C.IFF_UP, change: C.IFF_UP } : {};
+    const sameNs = peerNs.equals(ns);
+    if (!sameNs) peerAttrs.netNsFd = peerNs.assertOpen();
+    // A peer in another namespace cannot be brought up by the create request itself: the kernel
+    // then answers ENOTCONN (and creates nothing), so it is set up right after (seen on 6.18).
+    localAttrs.linkinfo = { kind: 'veth', data: { peer: { header: sameNs ? up : {}, attrs: peerAttrs } } };
+    const describe = `create veth ${JSON.stringify(options.name)} in ${ns.label} with peer ${JSON.stringify(options.peer.name)} in ${peerNs.label}`;
+    const conn = await ns.connection();
+    let reply;
+    try {
+      // NLM_F_ECHO only within one namespace: with it, the kernel also tries to echo the peer's
+      // notification to our port id in the peer's namespace, fails there with ENOTCONN, and
+      // reports that as the request's error although both ends were created (seen on 6.18).
+      const flags = newLinkFlags | (sameNs ? NLM_F_ECHO : 0);
+      reply = await conn.request(linkRequest(C.RTM_NEWLINK, flags, up, localAttrs), { op: 'RTM_NEWLINK', describe });
+    } catch (e) {
+      if (e instanceof NetlinkError && e.code === 'EEXIST') {
+        // Tell which end collided; the kernel registers neither when either name is taken.
+        if (await exists(options.peer.name, peerNs)) throw new LinkExistsError(e, 'peer', options.peer.name, peerNs.label);
+        throw new LinkExistsError(e, 'local', options.name, ns.label);
+      }
+      throw e;
+    }
+    const echoed = reply.messages.find((m) => m.type === C.RTM_NEWLINK && linkName(m.payload) === options.name);
+    const local = echoed ? new Link(ns, echoed) : await Link.get(options.name, ns);
+    try {
+      const peer = await Link.get(options.peer.name, peerNs);
+      if (options.up && !sameNs) await peer.setUp();
+      return new VethPair(local, peer);
+    } catch (e) {
+      // The peer could not be read or brought up (its namespace was closed meanwhile, say): the
+      // pair is half-made, so remove it rather than leave it behind.
+      await local.delete().catch(() => undefined);
+      throw e instanceof VnetkitError ? e : new VnetkitError(`veth created but its peer could not be read: ${(e as Error).message}`, 'EIO', { cause: e });
+    }
+  }
+
+  /**
+   * Deletes the pair (deleting either end removes both).
+   *
+   * Equivalent to: `ip link del NAME`
+   */
+  async delete(): Promise<void> {
+    await this.local.delete();
+  }
+}
