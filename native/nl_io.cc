@@ -17,6 +17,10 @@ namespace {
 constexpr int kMaxEvents = 64;
 // Datagrams read from one socket per loop turn, so one busy dump cannot starve other sockets.
 constexpr int kReadsPerTurn = 64;
+// Received datagrams handed to JS at once while a long send queue is being worked through.
+constexpr size_t kEventsPerHandoff = 16;
+// Requests one socket sends per round before the next socket's turn.
+constexpr int kSendsPerRound = 8;
 }  // namespace
 
 NlIo::NlIo(Napi::Env env) : state_(std::make_shared<TsfnState>()) {
@@ -92,7 +96,8 @@ void NlIo::ThreadMain() {
   setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 5);
   epoll_event ready[kMaxEvents];
   for (;;) {
-    int n = epoll_wait(epoll_.get(), ready, kMaxEvents, -1);
+    // While sockets have requests queued, only peek at epoll: sending goes on in rounds.
+    int n = epoll_wait(epoll_.get(), ready, kMaxEvents, rotation_.empty() ? -1 : 0);
     if (n < 0 && errno != EINTR) break;
     for (int i = 0; i < n; i++) {
       int fd = ready[i].data.fd;
@@ -105,13 +110,21 @@ void NlIo::ThreadMain() {
       if (it == sockets_.end()) continue;
       if (ready[i].events & (EPOLLIN | EPOLLERR)) Receive(fd);
       it = sockets_.find(fd);
-      if (it != sockets_.end() && (ready[i].events & EPOLLOUT)) Flush(fd, it->second);
+      if (it != sockets_.end() && (ready[i].events & EPOLLOUT) && it->second.want_out) {
+        it->second.want_out = false;
+        epoll_event in{};
+        in.events = EPOLLIN;
+        in.data.fd = fd;
+        epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &in);
+        Enqueue(fd, it->second);
+      }
     }
     {
       std::lock_guard<std::mutex> lock(cmd_mu_);
       if (stopping_) break;
     }
     RunCommands();
+    SendRound();
     FlushEvents();
   }
   sockets_.clear();  // closes every fd still attached
@@ -123,7 +136,6 @@ void NlIo::RunCommands() {
     std::lock_guard<std::mutex> lock(cmd_mu_);
     cmds.swap(commands_);
   }
-  std::vector<int> touched;
   for (auto& cmd : cmds) {
     switch (cmd.type) {
       case Command::kAttach: {
@@ -144,7 +156,7 @@ void NlIo::RunCommands() {
           break;
         }
         it->second.sendq.push_back(Outgoing{std::move(cmd.data), cmd.token});
-        touched.push_back(cmd.fd);
+        Enqueue(cmd.fd, it->second);
         break;
       }
       case Command::kClose: {
@@ -158,16 +170,34 @@ void NlIo::RunCommands() {
       }
     }
   }
-  for (int fd : touched) {
+}
+
+void NlIo::Enqueue(int fd, Socket& s) {
+  if (s.in_rotation || s.want_out || s.sendq.empty()) return;
+  s.in_rotation = true;
+  rotation_.push_back(fd);
+}
+
+// One round: each socket with queued requests sends a few. Interleaving sockets (and picking up
+// new commands between rounds) lets a follow-up on namespace B's socket go out while a long queue
+// of creates on A's is still being worked through, instead of after all of it.
+void NlIo::SendRound() {
+  for (size_t n = rotation_.size(); n > 0; n--) {
+    int fd = rotation_.front();
+    rotation_.pop_front();
     auto it = sockets_.find(fd);
-    if (it != sockets_.end()) Flush(fd, it->second);
+    if (it == sockets_.end()) continue;
+    it->second.in_rotation = false;
+    Flush(fd, it->second, kSendsPerRound);
+    it = sockets_.find(fd);
+    if (it != sockets_.end()) Enqueue(fd, it->second);
   }
 }
 
-void NlIo::Flush(int fd, Socket& s) {
+void NlIo::Flush(int fd, Socket& s, int limit) {
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
-  while (!s.sendq.empty()) {
+  for (int sent = 0; sent < limit && !s.sendq.empty(); sent++) {
     Outgoing& out = s.sendq.front();
     iovec iov{out.data.data(), out.data.size()};
     msghdr msg{};
@@ -177,23 +207,26 @@ void NlIo::Flush(int fd, Socket& s) {
     msg.msg_iovlen = 1;
     ssize_t rc = sendmsg(fd, &msg, MSG_DONTWAIT);
     if (rc < 0 && errno == EINTR) continue;
-    if (rc < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    if (rc < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      WaitWritable(fd, s);
+      return;
+    }
     if (rc < 0) Emit(Event{fd, kError, errno, out.token, "sendmsg", {}});
     s.sendq.pop_front();
     // Replies to what was just sent are already queued by the kernel; read them before sending
-    // more so a long pipeline cannot overrun the receive buffer.
+    // more so a long pipeline cannot overrun the receive buffer, and hand them to JS now rather
+    // than after the whole queue: JS then issues follow-up requests (set up, get) while the kernel
+    // is still busy with this queue, instead of the two taking turns.
     Receive(fd);
-    if (sockets_.find(fd) == sockets_.end()) return;
+    if (local_events_.size() >= kEventsPerHandoff) FlushEvents();
   }
-  UpdateInterest(fd, s);
 }
 
-void NlIo::UpdateInterest(int fd, Socket& s) {
-  bool want_out = !s.sendq.empty();
-  if (want_out == s.want_out) return;
-  s.want_out = want_out;
+// The socket refused more (EAGAIN): leave the rotation and wait for EPOLLOUT.
+void NlIo::WaitWritable(int fd, Socket& s) {
+  s.want_out = true;
   epoll_event ev{};
-  ev.events = EPOLLIN | (want_out ? uint32_t(EPOLLOUT) : 0u);
+  ev.events = EPOLLIN | EPOLLOUT;
   ev.data.fd = fd;
   epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &ev);
 }

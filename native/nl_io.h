@@ -51,7 +51,8 @@ class NlIo {
   struct Socket {
     UniqueFd fd;
     std::deque<Outgoing> sendq;
-    bool want_out = false;
+    bool want_out = false;     // waiting for EPOLLOUT after EAGAIN
+    bool in_rotation = false;  // listed in rotation_
   };
   struct Event {
     int fd;
@@ -71,9 +72,11 @@ class NlIo {
   void StopThread();
   void ThreadMain();
   void RunCommands();
-  void Flush(int fd, Socket& s);
+  void Enqueue(int fd, Socket& s);
+  void SendRound();
+  void Flush(int fd, Socket& s, int limit);
+  void WaitWritable(int fd, Socket& s);
   void Receive(int fd);
-  void UpdateInterest(int fd, Socket& s);
   void Emit(Event ev);
   void FlushEvents();
   void DeliverToJs(Napi::Env env);
@@ -89,6 +92,7 @@ class NlIo {
   bool stopping_ = false;
 
   std::unordered_map<int, Socket> sockets_;  // I/O thread only
+  std::deque<int> rotation_;                 // I/O thread only: sockets with requests to send
 
   std::mutex ev_mu_;
   std::vector<Event> events_;        // batch being filled by the I/O thread

@@ -94,18 +94,15 @@ export class VethPair {
     const up = options.up ? { flags: C.IFF_UP, change: C.IFF_UP } : {};
     const sameNs = peerNs.equals(ns);
     if (!sameNs) peerAttrs.netNsFd = peerNs.assertOpen();
-    // A peer in another namespace cannot be brought up by the create request itself: the kernel
-    // then answers ENOTCONN (and creates nothing), so it is set up right after (seen on 6.18).
-    localAttrs.linkinfo = { kind: 'veth', data: { peer: { header: sameNs ? up : {}, attrs: peerAttrs } } };
+    // The peer cannot be brought up by the create request itself: veth_newlink configures it
+    // before the two ends are tied together, so its open fails with ENOTCONN (and nothing is
+    // created). It is set up right after, by name, in its own namespace (as `ip` users must, too).
+    localAttrs.linkinfo = { kind: 'veth', data: { peer: { header: {}, attrs: peerAttrs } } };
     const describe = `create veth ${JSON.stringify(options.name)} in ${ns.label} with peer ${JSON.stringify(options.peer.name)} in ${peerNs.label}`;
     const conn = await ns.connection();
     let reply;
     try {
-      // NLM_F_ECHO only within one namespace: with it, the kernel also tries to echo the peer's
-      // notification to our port id in the peer's namespace, fails there with ENOTCONN, and
-      // reports that as the request's error although both ends were created (seen on 6.18).
-      const flags = newLinkFlags | (sameNs ? NLM_F_ECHO : 0);
-      reply = await conn.request(linkRequest(C.RTM_NEWLINK, flags, up, localAttrs), { op: 'RTM_NEWLINK', describe });
+      reply = await conn.request(linkRequest(C.RTM_NEWLINK, newLinkFlags | NLM_F_ECHO, up, localAttrs), { op: 'RTM_NEWLINK', describe });
     } catch (e) {
       if (e instanceof NetlinkError && e.code === 'EEXIST') {
         // Tell which end collided; the kernel registers neither when either name is taken.
@@ -117,9 +114,12 @@ export class VethPair {
     const echoed = reply.messages.find((m) => m.type === C.RTM_NEWLINK && linkName(m.payload) === options.name);
     const local = echoed ? new Link(ns, echoed) : await Link.get(options.name, ns);
     try {
-      const peer = await Link.get(options.peer.name, peerNs);
-      if (options.up && !sameNs) await peer.setUp();
-      return new VethPair(local, peer);
+      if (options.up) {
+        const peerConn = await peerNs.connection();
+        const setUp = linkRequest(C.RTM_NEWLINK, 0, up, { ifname: options.peer.name });
+        await peerConn.request(setUp, { op: 'RTM_NEWLINK', describe: `set up ${JSON.stringify(options.peer.name)} in ${peerNs.label}` });
+      }
+      return new VethPair(local, await Link.get(options.peer.name, peerNs));
     } catch (e) {
       // The peer could not be read or brought up (its namespace was closed meanwhile, say): the
       // pair is half-made, so remove it rather than leave it behind.

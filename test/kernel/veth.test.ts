@@ -58,6 +58,14 @@ describeKernel('VethPair', () => {
     expect(back.link.index).toBe(pair.local.index);
   });
 
+  test('both ends in one namespace, up: both are up', async () => {
+    const pair = await VethPair.create({ name: 's0', namespace: a, peer: { name: 's1' }, up: true });
+    expect(pair.peer.namespace).toBe(a);
+    for (const name of ['s0', 's1']) expect(ipLinks(a.name!, name)[0]!.flags).toContain('UP');
+    expect(pair.local.linkNetnsid).toBeUndefined();
+    expect((await pair.local.peer()).link.name).toBe('s1');
+  });
+
   test('a name collision says which end, and creates nothing', async () => {
     ip('-n', b.name!, 'link', 'add', 'taken0', 'type', 'bridge');
     const err = (await VethPair.create({ name: 'x0', namespace: a, peer: { name: 'taken0', namespace: b } }).catch((e) => e)) as LinkExistsError;

@@ -1,0 +1,69 @@
+'use strict';
+// Issue 4: create N veth pairs with the peer in another namespace and set both ends up.
+// vnetkit (VethPair.create, all at once) vs spawning `ip` per command from Node vs `ip -batch`.
+// Each run starts from two fresh namespaces; teardown (deleting the namespaces) is not timed.
+const { writeFileSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const { Namespace, VethPair } = require('..');
+const { ip, repeat, saveResults } = require('./stats');
+
+const N = Number(process.env.BENCH_VETH_N || 1000);
+const RUNS = Number(process.env.BENCH_RUNS || 3);
+
+async function withNamespaces(r, tag, fn) {
+  const a = await Namespace.create(`${tag}a${r}`);
+  const b = await Namespace.create(`${tag}b${r}`);
+  try {
+    return await fn(a, b);
+  } finally {
+    await a.delete();
+    await b.delete();
+  }
+}
+
+exports.run = async function run() {
+  let t;
+  const timed = async (fn) => {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    t = Number(process.hrtime.bigint() - t0) / 1e6;
+  };
+  const vnetkit = await repeat(RUNS, (r) =>
+    withNamespaces(r, 'vk', (a, b) =>
+      timed(() => Promise.all(Array.from({ length: N }, (_, i) => VethPair.create({ name: `v${i}`, namespace: a, peer: { name: `p${i}`, namespace: b }, up: true })))),
+    ).then(() => t),
+  );
+  const batch = await repeat(RUNS, (r) =>
+    withNamespaces(r, 'ib', (a, b) => {
+      const f1 = join(tmpdir(), `vk-batch-a-${process.pid}`);
+      const f2 = join(tmpdir(), `vk-batch-b-${process.pid}`);
+      writeFileSync(f1, Array.from({ length: N }, (_, i) => `link add v${i} up type veth peer name p${i} netns ${b.name}\n`).join(''));
+      writeFileSync(f2, Array.from({ length: N }, (_, i) => `link set p${i} up\n`).join(''));
+      return timed(async () => {
+        await ip('-n', a.name, '-batch', f1);
+        await ip('-n', b.name, '-batch', f2);
+      });
+    }).then(() => t),
+  );
+  const spawned = await repeat(RUNS, (r) =>
+    withNamespaces(r, 'is', (a, b) =>
+      timed(async () => {
+        for (let i = 0; i < N; i++) {
+          await ip('-n', a.name, 'link', 'add', `v${i}`, 'type', 'veth', 'peer', 'name', `p${i}`, 'netns', b.name);
+          await ip('-n', a.name, 'link', 'set', `v${i}`, 'up');
+          await ip('-n', b.name, 'link', 'set', `p${i}`, 'up');
+        }
+      }),
+    ).then(() => t),
+  );
+  console.log(`\nveth pairs with the peer in another namespace, both ends up, N = ${N} (median of ${RUNS} runs)`);
+  for (const [label, r] of [
+    ['vnetkit VethPair.create, all at once', vnetkit],
+    ['ip -batch (two files, one per namespace)', batch],
+    ['ip spawned per command (3 per pair)', spawned],
+  ]) {
+    console.log(`  ${label.padEnd(42)} ${r.ms.toFixed(1).padStart(9)} ms  ${((r.ms * 1000) / N).toFixed(0).padStart(6)} µs/pair  vnetkit is ${(r.ms / vnetkit.ms).toFixed(1)}x faster`);
+  }
+  saveResults('veth', { N, RUNS, vnetkit, batch, spawned });
+};
