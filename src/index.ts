@@ -11,6 +11,10 @@ export { Link } from './objects/link';
 export { VethPair, LinkExistsError } from './objects/veth-pair';
 export type { VethPairOptions, VethEndOptions } from './objects/veth-pair';
 export { NetnsImmutableError } from './objects/link-moves';
+export { Bridge } from './objects/bridge';
+export type { BridgeCreateOptions, BridgePort } from './objects/bridge';
+export type { BridgeOptions, BridgePortOptions, PortInfo, PortState } from './objects/bridge-options';
+export type { VlanEntry } from './rtnl/bridge-ops';
 export type { LinkCreateOptions, LinkSetOptions, LinkRef } from './objects/link';
 export type { LinkStats, OperState } from './rtnl/link-ops';
 export {

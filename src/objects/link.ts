@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Link: one network device in one namespace, as `ip link` shows and changes it.
 
+import { inspect } from 'node:util';
 import { InvalidArgumentError, KernelFeatureError, LinkNotFoundError, NetlinkError } from '../errors';
 import { findPeer, moveLink } from './link-moves';
 import { DecodedMessage, Values } from '../netlink/codec';
@@ -310,6 +311,10 @@ export class Link {
     }
     await this.change({}, { master: master ? master.index : 0 }, master ? `set master ${JSON.stringify(master.name)}` : 'set nomaster');
     await this.refresh();
+  }
+
+  [inspect.custom](): Record<string, unknown> {
+    return this.toJSON();
   }
 
   toJSON(): Record<string, unknown> {

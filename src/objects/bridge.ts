@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: MIT
+// Bridge: brctl and `bridge` parity over rtnetlink (IFLA_INFO_KIND "bridge" with IFLA_BR_* options,
+// ports through IFLA_MASTER and IFLA_INFO_SLAVE_DATA, VLANs through AF_BRIDGE IFLA_AF_SPEC).
+
+import { InvalidArgumentError, KernelFeatureError, NetlinkError } from '../errors';
+import { Values } from '../netlink/codec';
+import { vlanRequest, VlanEntry } from '../rtnl/bridge-ops';
+import * as C from '../rtnl/constants';
+import { linkRequest } from '../rtnl/link-ops';
+import { validateUint } from '../util/validate';
+import {
+  bridgeAttrs,
+  bridgeIdText,
+  BridgeOptions,
+  bridgeOptionsFrom,
+  BridgePortOptions,
+  PortInfo,
+  portInfoFrom,
+  portAttrs,
+} from './bridge-options';
+import { Link } from './link';
+import { Namespace } from './namespace';
+
+export interface BridgeCreateOptions extends BridgeOptions {
+  namespace?: Namespace;
+  mtu?: number;
+  mac?: string;
+  /** Bring the bridge up in the same request. */
+  up?: boolean;
+}
+
+export interface BridgePort extends PortInfo {
+  link: Link;
+  name: string;
+  index: number;
+}
+
+/** What the kernel says when a bridge option needs a feature it was built without. */
+function featureError(err: unknown, o: BridgeOptions): unknown {
+  if (err instanceof NetlinkError && err.code === 'EOPNOTSUPP' && (o.vlanFiltering || o.vlanDefaultPvid !== undefined)) {
+    const init = { errno: err.errno, op: err.op, ...(err.request ? { request: err.request } : {}), ...(err.extack ? { extack: err.extack } : {}) };
+    return new KernelFeatureError(init, 'bridge VLAN filtering', 'The running kernel is built without bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING)');
+  }
+  return err;
+}
+
+export class Bridge {
+  private constructor(
+    /** The bridge device. */
+    readonly link: Link,
+  ) {}
+
+  get name(): string {
+    return this.link.name;
+  }
+  get index(): number {
+    return this.link.index;
+  }
+  get namespace(): Namespace {
+    return this.link.namespace;
+  }
+
+  /**
+   * Creates a bridge with only the options given.
+   *
+   * Equivalent to: `ip link add NAME type bridge [stp_state 1] [forward_delay N] ...` / `brctl addbr NAME`
+   */
+  static async create(name: string, options: BridgeCreateOptions = {}): Promise<Bridge> {
+    const data = bridgeAttrs(options, options.stp === true);
+    try {
+      const link = await Link.create({
+        kind: 'bridge',
+        name,
+        ...(options.namespace ? { namespace: options.namespace } : {}),
+        ...(options.mtu !== undefined ? { mtu: options.mtu } : {}),
+        ...(options.mac !== undefined ? { mac: options.mac } : {}),
+        ...(options.up ? { up: true } : {}),
+        ...(Object.keys(data).length ? { data } : {}),
+      });
+      return new Bridge(link);
+    } catch (e) {
+      throw featureError(e, options);
+    }
+  }
+
+  /**
+   * Opens an existing bridge; a link of another kind is refused.
+   *
+   * Equivalent to: `ip -d link show NAME type bridge`
+   */
+  static async open(name: string, namespace?: Namespace): Promise<Bridge> {
+    const link = await Link.get(name, namespace);
+    if (link.kind !== 'bridge') throw new InvalidArgumentError('name', name, `"${name}" is a ${link.kind ?? 'plain'} link, not a bridge`);
+    return new Bridge(link);
+  }
+
+  /** Deletes the bridge (its ports are released, not deleted). Equivalent to: `ip link del NAME` / `brctl delbr NAME` */
+  delete(): Promise<void> {
+    return this.link.delete();
+  }
+
+  /**
+   * Changes only the options given.
+   *
+   * Equivalent to: `ip link set NAME type bridge stp_state 1 ...` / `brctl stp NAME on`
+   */
+  async set(options: BridgeOptions): Promise<void> {
+    const wasOn = (await this.options()).stp;
+    const data = bridgeAttrs(options, options.stp ?? wasOn);
+    if (Object.keys(data).length === 0) return;
+    // The kernel applies IFLA_BR_FORWARD_DELAY before IFLA_BR_STP_STATE and checks the delay
+    // against the STP state it still has; turning STP off therefore goes first, on its own, and
+    // is undone if the rest is refused.
+    const stpOffFirst = options.stp === false && wasOn && Object.keys(data).length > 1;
+    if (stpOffFirst) await this.changeBridge({ stpState: 0 }, 'set stp');
+    try {
+      const { stpState, ...rest } = data;
+      await this.changeBridge(stpOffFirst ? rest : { ...rest, ...(stpState !== undefined ? { stpState } : {}) }, `set ${Object.keys(options).join(', ')}`);
+    } catch (e) {
+      if (stpOffFirst) await this.changeBridge({ stpState: 1 }, 'restore stp').catch(() => undefined);
+      throw featureError(e, options);
+    } finally {
+      await this.link.refresh();
+    }
+  }
+
+  private async changeBridge(data: Values, what: string): Promise<void> {
+    const conn = await this.namespace.connection();
+    await conn.request(linkRequest(C.RTM_NEWLINK, 0, { index: this.index }, { linkinfo: { kind: 'bridge', data } }), {
+      op: 'RTM_NEWLINK',
+      describe: `${what} on bridge ${JSON.stringify(this.name)}`,
+    });
+  }
+
+  /**
+   * The bridge's options as the kernel has them (times in seconds), with its bridge and root ids.
+   *
+   * Equivalent to: `ip -d link show NAME` (stp_state, forward_delay, priority, ...)
+   */
+  async options(): Promise<ReturnType<typeof bridgeOptionsFrom>> {
+    await this.link.refresh();
+    const info = this.link.attributes.linkinfo as Values | undefined;
+    return bridgeOptionsFrom((info?.data as Values) ?? {});
+  }
+
+  /**
+   * Makes `link` a port of this bridge, optionally with port options, in one request.
+   *
+   * Equivalent to: `ip link set dev PORT master NAME` / `brctl addif NAME PORT`
+   */
+  async addPort(link: Link, options: BridgePortOptions = {}): Promise<void> {
+    if (!link.namespace.equals(this.namespace)) {
+      throw new InvalidArgumentError('port', link.name, `it is in ${link.namespace.label} and bridge ${JSON.stringify(this.name)} is in ${this.namespace.label}; move it first (link.moveTo)`);
+    }
+    if (link.index === this.index) throw new InvalidArgumentError('port', link.name, 'a bridge cannot be a port of itself');
+    await link.refresh();
+    if (link.masterIndex !== undefined && link.masterIndex !== this.index) {
+      const other = await Link.get(link.masterIndex, this.namespace).then((l) => l.name, () => `index ${link.masterIndex}`);
+      throw new InvalidArgumentError('port', link.name, `it is already a port of ${JSON.stringify(other)}; remove it there first`);
+    }
+    await link.setMaster(this.link);
+    if (Object.keys(portAttrs(options)).length) await this.setPort(link, options);
+  }
+
+  /** Releases a port. Equivalent to: `ip link set dev PORT nomaster` / `brctl delif NAME PORT` */
+  async removePort(link: Link): Promise<void> {
+    await link.refresh();
+    if (link.masterIndex !== this.index) throw new InvalidArgumentError('port', link.name, `it is not a port of ${JSON.stringify(this.name)}`);
+    await link.setMaster(null);
+  }
+
+  /**
+   * Sets port options (hairpin, learning, flood, isolated, guard, cost, priority, ...).
+   *
+   * Equivalent to: `ip link set dev PORT type bridge_slave learning off ...` / `bridge link set dev PORT ...`
+   */
+  async setPort(link: Link, options: BridgePortOptions): Promise<void> {
+    const slaveData = portAttrs(options);
+    if (Object.keys(slaveData).length === 0) return;
+    const conn = await this.namespace.connection();
+    await conn.request(linkRequest(C.RTM_NEWLINK, 0, { index: link.index }, { linkinfo: { slaveKind: 'bridge', slaveData } }), {
+      op: 'RTM_NEWLINK',
+      describe: `set ${Object.keys(options).join(', ')} on port ${JSON.stringify(link.name)} of ${JSON.stringify(this.name)}`,
+    });
+  }
+
+  /**
+   * Ports with their STP state, cost, priority and flags.
+   *
+   * Equivalent to: `bridge -d link show master NAME`
+   */
+  async ports(): Promise<BridgePort[]> {
+    const all = await this.namespace.links();
+    return all
+      .filter((l) => l.masterIndex === this.index)
+      .map((l) => {
+        const info = l.attributes.linkinfo as Values | undefined;
+        return { link: l, name: l.name, index: l.index, ...portInfoFrom((info?.slaveData as Values) ?? {}) };
+      });
+  }
+
+  /**
+   * The `brctl show` view.
+   *
+   * Equivalent to: `brctl show NAME`
+   */
+  async show(): Promise<{ name: string; bridgeId: string; stp: boolean; interfaces: string[] }> {
+    const [opts, ports] = await Promise.all([this.options(), this.ports()]);
+    return { name: this.name, bridgeId: opts.bridgeId, stp: opts.stp, interfaces: ports.map((p) => p.name).sort() };
+  }
+
+  /**
+   * Adds VLANs to a port (or with `self`, to the bridge itself). Needs vlan_filtering, and a kernel
+   * built with bridge VLAN filtering (KernelFeatureError otherwise).
+   *
+   * Equivalent to: `bridge vlan add dev PORT vid N [pvid] [untagged] [self]`
+   */
+  addVlan(port: Link | 'self', vlan: VlanEntry | number): Promise<void> {
+    return this.vlanOp('add', port, vlan);
+  }
+
+  /** Removes VLANs. Equivalent to: `bridge vlan del dev PORT vid N` */
+  removeVlan(port: Link | 'self', vid: number): Promise<void> {
+    return this.vlanOp('delete', port, vid);
+  }
+
+  private async vlanOp(op: 'add' | 'delete', port: Link | 'self', vlan: VlanEntry | number): Promise<void> {
+    const entry = typeof vlan === 'number' ? { vid: vlan } : vlan;
+    validateUint(entry.vid, 'vid', 1, 4094);
+    const self = port === 'self';
+    const link = self ? this.link : port;
+    const conn = await this.namespace.connection();
+    try {
+      await conn.request(vlanRequest(op, link.index, [entry], self), {
+        op: op === 'add' ? 'RTM_SETLINK' : 'RTM_DELLINK',
+        describe: `${op} vlan ${entry.vid} on ${JSON.stringify(link.name)}`,
+      });
+    } catch (e) {
+      if (e instanceof NetlinkError && e.code === 'EOPNOTSUPP') throw featureError(e, { vlanFiltering: true });
+      throw e;
+    }
+  }
+
+  toJSON(): Record<string, unknown> {
+    const data = (this.link.attributes.linkinfo as Values | undefined)?.data as Values | undefined;
+    return { ...this.link.toJSON(), bridgeId: bridgeIdText(data?.bridgeId) };
+  }
+}
