@@ -11,6 +11,7 @@ export { Link } from './objects/link';
 export { VethPair, LinkExistsError } from './objects/veth-pair';
 export type { VethPairOptions, VethEndOptions } from './objects/veth-pair';
 export { NetnsImmutableError } from './objects/link-moves';
+export type { LinkFilter } from './objects/bulk';
 export { Bridge } from './objects/bridge';
 export type { BridgeCreateOptions, BridgePort } from './objects/bridge';
 export type { BridgeOptions, BridgePortOptions, PortInfo, PortState } from './objects/bridge-options';

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 // Namespace identity (which names and which processes share a namespace) and nsids.
 
-import { readdirSync, Stats, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetlinkError } from '../errors';
 import { Connection } from '../netlink/connection';
+import { native } from '../native/binding';
 import * as C from '../rtnl/constants';
 import { decodeNsid, nsidRequest } from '../rtnl/nsid-ops';
 import { namespaceError, NamespaceError } from './namespace-errors';
@@ -73,4 +74,53 @@ export async function setNsid(conn: Connection, fd: number, id: number | 'auto',
 export async function listNsids(conn: Connection): Promise<number[]> {
   const reply = await conn.request(nsidRequest(C.RTM_GETNSID, {}), { op: 'RTM_GETNSID', dump: true, describe: 'list nsids' });
   return reply.messages.filter((m) => m.type === C.RTM_NEWNSID).map((m) => decodeNsid(m).nsid as number);
+}
+
+/** Named namespaces under `runDir`, with each one's nsid as seen from the namespace of `conn`. */
+export async function listNamed(runDir: string, conn: Connection): Promise<{ name: string; path: string; id?: number }[]> {
+  let names: string[];
+  try {
+    names = readdirSync(runDir).sort();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw namespaceError(e, 'list network namespaces', runDir);
+  }
+  const out: { name: string; path: string; id?: number }[] = [];
+  for (const name of names) {
+    const path = join(runDir, name);
+    let fd: number;
+    try {
+      fd = openNetnsFile(path, 'list');
+    } catch {
+      continue; // a name being created or deleted right now, or not a namespace
+    }
+    try {
+      const id = await getNsid(conn, fd, `network namespace "${name}"`);
+      out.push(id === undefined ? { name, path } : { name, path, id });
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return out;
+}
+
+/** Opens `path` and checks it is a network namespace file; throws NamespaceError otherwise. */
+export function openNetnsFile(path: string, op: string): number {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw namespaceError(e, op, path);
+  }
+  let type = 0;
+  try {
+    type = native().nsType(fd);
+  } catch {
+    /* not an nsfs file: reported below */
+  }
+  if (type !== native().CLONE_NEWNET) {
+    closeSync(fd);
+    throw new NamespaceError(`${op} failed: ${path} is not a network namespace`, 'EINVAL', -22, 'ioctl', path);
+  }
+  return fd;
 }

@@ -5,15 +5,16 @@
 
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import type { Socket as DgramSocket } from 'node:dgram';
-import { closeSync, fstatSync, openSync, readdirSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import type { Server, ServerOpts, Socket } from 'node:net';
 import { join } from 'node:path';
 import { ClosedError } from '../errors';
 import { Connection } from '../netlink/connection';
 import { native } from '../native/binding';
+import { deleteLinksWhere, deleteNamespaces, LinkFilter, peersIn, waitGone } from './bulk';
 import { Link } from './link';
 import { namespaceError, NamespaceError, validateNetnsName } from './namespace-errors';
-import { getNsid, identifyPid, listNsids, pidsIn, setNsid } from './namespace-ids';
+import { getNsid, identifyPid, listNamed, listNsids, openNetnsFile, pidsIn, setNsid } from './namespace-ids';
 import { execIn, ExecResult, spawnIn } from './namespace-exec';
 import { NamespaceMonitor } from './namespace-monitor';
 import { connectIn, createServerIn, listenIn, udpIn } from './namespace-sockets';
@@ -153,25 +154,11 @@ export class Namespace {
   }
 
   private static openPath(path: string, op: string, label = `network namespace ${path}`): Namespace {
-    let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch (e) {
-      throw namespaceError(e, op, path);
-    }
-    let type = 0;
-    try {
-      type = native().nsType(fd);
-    } catch {
-      /* not an nsfs file: reported below */
-    }
-    if (type !== native().CLONE_NEWNET) {
-      closeSync(fd);
-      throw new NamespaceError(`${op} failed: ${path} is not a network namespace`, 'EINVAL', -22, 'ioctl', path);
-    }
+    const fd = openNetnsFile(path, op);
     const base = path.startsWith(`${Namespace.runDir}/`) ? path.slice(Namespace.runDir.length + 1) : undefined;
     return base ? Namespace.named(fd, base) : new Namespace(fd, undefined, label);
   }
+
 
   /**
    * Named namespaces, with each one's nsid (as seen from the current namespace) when it has one.
@@ -179,30 +166,7 @@ export class Namespace {
    * Equivalent to: `ip netns list`
    */
   static async list(): Promise<NamedNamespace[]> {
-    let names: string[];
-    try {
-      names = readdirSync(Namespace.runDir).sort();
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw namespaceError(e, 'list network namespaces', Namespace.runDir);
-    }
-    const out: NamedNamespace[] = [];
-    for (const name of names) {
-      const path = join(Namespace.runDir, name);
-      let ns: Namespace;
-      try {
-        ns = Namespace.openPath(path, 'list');
-      } catch {
-        continue; // a name being created or deleted right now, or not a namespace
-      }
-      try {
-        const id = await ns.id();
-        out.push(id === undefined ? { name, path } : { name, path, id });
-      } finally {
-        await ns.close();
-      }
-    }
-    return out;
+    return listNamed(Namespace.runDir, await Namespace.current().connection());
   }
 
   /**
@@ -257,10 +221,34 @@ export class Namespace {
    *
    * Equivalent to: `ip netns delete NAME`
    */
-  async delete(): Promise<void> {
+  async delete(options: { wait?: boolean; timeoutMs?: number } = {}): Promise<void> {
     if (this.name === undefined) throw new NamespaceError(`${this.label} has no name to delete; close() releases it`, 'EINVAL', -22);
+    // The kernel tears a namespace down asynchronously; its veth peers in the current namespace go
+    // with it, later. With `wait`, resolve only once they are gone, so their names can be reused.
+    const peers = options.wait ? await peersIn(Namespace.current(), await this.id()) : [];
     await Namespace.delete(this.name);
     await this.close();
+    if (peers.length) await waitGone(Namespace.current(), peers, options.timeoutMs ?? 10_000, `delete network namespace "${this.name}"`);
+  }
+
+  /**
+   * Deletes many named namespaces at once (their kernel teardown overlaps).
+   *
+   * Equivalent to: `ip netns delete NAME` for each
+   */
+  static deleteMany(names: readonly (string | Namespace)[], options: { wait?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    return deleteNamespaces(names, options);
+  }
+
+
+  /**
+   * Deletes the links of this namespace that match `filter` (never `lo`) with one group delete.
+   * Resolves with the number deleted.
+   *
+   * Equivalent to: `ip -n NS link del group G` after tagging the matching links with a fresh group G
+   */
+  deleteLinks(filter: LinkFilter): Promise<number> {
+    return deleteLinksWhere(this, filter);
   }
 
   /** The namespace's inode number; with `dev`, its identity. */
