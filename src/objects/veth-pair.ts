@@ -3,7 +3,7 @@
 // peer's ifinfomsg carries IFLA_NET_NS_FD), so no temporary name ever appears anywhere and there is
 // nothing to move afterwards, the CNI "bridge"/"ptp" flow in one request.
 
-import { LinkNotFoundError, NetlinkError, VnetkitError } from '../errors';
+import { InvalidArgumentError, LinkNotFoundError, NetlinkError, VnetkitError } from '../errors';
 import { Values } from '../netlink/codec';
 import { NLM_F_ECHO } from '../netlink/constants';
 import * as C from '../rtnl/constants';
@@ -30,6 +30,8 @@ export interface VethPairOptions extends VethEndOptions {
   up?: boolean;
   /** Device group of both ends (IFLA_GROUP), e.g. for a later bulk delete. */
   group?: number;
+  /** Make the local end a port of this bridge (or other master) in the same request. */
+  master?: Link;
 }
 
 /** A name was already taken; `end` says which one. Nothing was created. */
@@ -91,6 +93,12 @@ export class VethPair {
     const peerAttrs = endAttrs(peerOpts, 'peer.', options.mtu, options.group);
     
     if (options.mtu !== undefined) localAttrs.mtu = validateMtu(options.mtu);
+    if (options.master) {
+      if (!options.master.namespace.equals(ns)) {
+        throw new InvalidArgumentError('master', options.master.name, `it is in ${options.master.namespace.label}, the local end would be in ${ns.label}`);
+      }
+      localAttrs.master = options.master.index;
+    }
     const up = options.up ? { flags: C.IFF_UP, change: C.IFF_UP } : {};
     const sameNs = peerNs.equals(ns);
     if (!sameNs) peerAttrs.netNsFd = peerNs.assertOpen();

@@ -1,0 +1,92 @@
+'use strict';
+// Issue 7: the bulk workloads side by side in one run, medians of repeated runs in this process.
+// Columns: vnetkit (in process; its event-loop delay p99 is recorded), vnetkit as a whole process
+// (Node start-up included), `ip` spawned per operation, `ip -batch`, and the C floor (bench/floor)
+// one request at a time, and with the group delete. Writes bench/results/bulk.json.
+const { execFileSync } = require('node:child_process');
+const { mkdirSync, readdirSync } = require('node:fs');
+const { join } = require('node:path');
+const { monitorEventLoopDelay } = require('node:perf_hooks');
+const { median, saveResults } = require('./stats');
+const vnetkit = require('./workloads/vnetkit');
+const { perOp, batched } = require('./workloads/iproute');
+
+const SIZES = (process.env.BENCH_SIZES || '100,1000').split(',').map(Number);
+const RUNS = Number(process.env.BENCH_RUNS || 3);
+// `ip` per operation at N = 1,000 takes ~20-30 s a run (each delete waits ~20 ms): fewer runs.
+const SLOW_RUNS = Number(process.env.BENCH_SLOW_RUNS || 1);
+const WORKLOADS = (process.env.BENCH_WORKLOADS || 'w1,w2,w3,w4').split(',');
+
+function floorBinary() {
+  const out = join(__dirname, 'out');
+  mkdirSync(out, { recursive: true });
+  const bin = join(out, 'floor');
+  execFileSync('cc', ['-O2', '-o', bin, join(__dirname, 'floor', 'floor.c')]);
+  return bin;
+}
+
+async function medianOf(runs, fn) {
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    samples.push(await fn(i));
+    await new Promise((r) => setTimeout(r, 300)); // let the kernel finish async teardown between runs
+  }
+  const pick = (k) => median(samples.map((s) => s[k]));
+  return { createMs: pick('createMs'), deleteMs: pick('deleteMs'), totalMs: median(samples.map((s) => s.createMs + s.deleteMs)), samples };
+}
+
+const fds = () => readdirSync('/proc/self/fd').length;
+
+exports.run = async function run() {
+  const floor = floorBinary();
+  const results = [];
+  for (const n of SIZES) {
+    for (const w of WORKLOADS) {
+      const row = { workload: w, n };
+      const h = monitorEventLoopDelay({ resolution: 1 });
+      const mem = [];
+      h.enable();
+      try {
+        row.vnetkit = await medianOf(RUNS, async () => {
+          const r = await vnetkit[w](n);
+          mem.push({ rss: process.memoryUsage().rss, fds: fds() });
+          return r;
+        });
+      } catch (e) {
+        row.vnetkit = { error: e.message };
+      }
+      h.disable();
+      row.eventLoopP99Ms = h.percentile(99) / 1e6;
+      row.memory = mem;
+      try {
+        row.vnetkitProcess = await medianOf(RUNS, async () => {
+          const t = process.hrtime.bigint();
+          execFileSync(process.execPath, [join(__dirname, 'workloads', 'vnetkit.js'), w, String(n)]);
+          const ms = Number(process.hrtime.bigint() - t) / 1e6;
+          return { createMs: ms, deleteMs: 0 };
+        });
+      } catch (e) {
+        row.vnetkitProcess = { error: e.message };
+      }
+      row.ipBatch = await medianOf(RUNS, () => batched[w](n));
+      row.ipPerOp = await medianOf(n >= 1000 ? SLOW_RUNS : RUNS, () => perOp[w](n));
+      const c = (mode, batch) => () => JSON.parse(execFileSync(floor, [w, String(n), mode, String(batch)], { encoding: 'utf8' }));
+      row.cOneByOne = await medianOf(RUNS, c('onebyone', 1));
+      row.cGroup = await medianOf(RUNS, c('group', 16));
+      results.push(row);
+      print(row);
+    }
+  }
+  console.log(`\nresults: ${saveResults('bulk', { RUNS, SLOW_RUNS, results })}`);
+};
+
+const fmt = (r) => (r && r.totalMs !== undefined ? `${r.totalMs.toFixed(0)} ms` : 'n/a');
+function print(row) {
+  const v = row.vnetkit.totalMs;
+  const ratio = (r) => (r && r.totalMs !== undefined && v ? ` (${(r.totalMs / v).toFixed(1)}x)` : '');
+  console.log(
+    `\n${row.workload.toUpperCase()} N=${row.n}: vnetkit ${fmt(row.vnetkit)} [create ${row.vnetkit.createMs?.toFixed(0)} + delete ${row.vnetkit.deleteMs?.toFixed(0)}], ` +
+      `event-loop p99 ${row.eventLoopP99Ms.toFixed(2)} ms, whole process ${fmt(row.vnetkitProcess)}`,
+  );
+  console.log(`  ip per op ${fmt(row.ipPerOp)}${ratio(row.ipPerOp)} | ip -batch ${fmt(row.ipBatch)}${ratio(row.ipBatch)} | C one-by-one ${fmt(row.cOneByOne)}${ratio(row.cOneByOne)} | C floor (group delete) ${fmt(row.cGroup)}${ratio(row.cGroup)}`);
+}

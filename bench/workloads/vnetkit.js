@@ -1,0 +1,84 @@
+'use strict';
+// The bulk workloads done with vnetkit, as a user would write them: everything issued at once
+// (Promise.all), teardown with the bulk APIs. Each returns { createMs, deleteMs }. Also runnable as a
+// script (`node bench/workloads/vnetkit.js w1 1000`) for whole-process figures, start-up included.
+const { Link, Namespace, VethPair, Bridge } = require('../..');
+
+const time = async (fn) => {
+  const t = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+};
+
+/** W1: N veth pairs, both ends up, then all deleted. */
+async function w1(n) {
+  let pairs;
+  const createMs = await time(async () => {
+    pairs = await Promise.all(Array.from({ length: n }, (_, i) => VethPair.create({ name: `va${i}`, peer: { name: `vb${i}` }, up: true })));
+  });
+  const deleteMs = await time(() => Link.deleteMany(pairs.map((p) => p.local)));
+  return { createMs, deleteMs };
+}
+
+/** W2: N named namespaces created and deleted. */
+async function w2(n) {
+  let spaces;
+  const createMs = await time(async () => {
+    spaces = await Promise.all(Array.from({ length: n }, (_, i) => Namespace.create(`vk${i}`, { loopbackUp: false })));
+  });
+  const deleteMs = await time(() => Namespace.deleteMany(spaces));
+  return { createMs, deleteMs };
+}
+
+/** W3: a bridge and N veth pairs, one end a port, the other in one of 10 namespaces with an IPv4 address, all up. */
+async function w3(n) {
+  const spaces = await Promise.all(Array.from({ length: 10 }, () => Namespace.create(undefined, { loopbackUp: false })));
+  let br;
+  let pairs;
+  try {
+    const createMs = await time(async () => {
+      br = await Bridge.create('vkbr0', { up: true });
+      pairs = await Promise.all(
+        Array.from({ length: n }, async (_, i) => {
+          const ns = spaces[i % 10];
+          const pair = await VethPair.create({ name: `p${i}`, peer: { name: `e${i}`, namespace: ns }, up: true, master: br.link });
+          await pair.peer.addAddress(`10.${100 + (i % 10)}.${Math.floor(i / 10 / 250)}.${1 + (Math.floor(i / 10) % 250)}/16`);
+          return pair;
+        }),
+      );
+    });
+    const deleteMs = await time(() => Link.deleteMany([br.link, ...pairs.map((p) => p.local)]));
+    return { createMs, deleteMs };
+  } finally {
+    await Promise.all(spaces.map((s) => s.close()));
+  }
+}
+
+/** W4: N persistent taps created and deleted. */
+async function w4(n) {
+  const { TunTap } = require('../..');
+  if (!TunTap) throw new Error('TunTap is not available in this build');
+  let taps;
+  const createMs = await time(async () => {
+    taps = await Promise.all(Array.from({ length: n }, (_, i) => TunTap.create({ name: `vt${i}`, mode: 'tap', persist: true }).then(async (t) => {
+      const link = await t.link;
+      await t.close();
+      return link;
+    })));
+  });
+  const deleteMs = await time(() => Link.deleteMany(taps));
+  return { createMs, deleteMs };
+}
+
+module.exports = { w1, w2, w3, w4 };
+
+if (require.main === module) {
+  const [w, n] = process.argv.slice(2);
+  module.exports[w](Number(n)).then(
+    (r) => process.stdout.write(JSON.stringify(r)),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}
