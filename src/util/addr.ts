@@ -116,3 +116,23 @@ export function parseCidr(text: string, argument = 'address'): Cidr {
   }
   return { family, address, bytes: parseIp(address, argument), prefixLength };
 }
+
+/** The network part of an address: the first `prefixLength` bits kept, the host bits cleared. */
+export function maskAddress(bytes: Uint8Array, prefixLength: number): Uint8Array {
+  const out = Uint8Array.from(bytes);
+  for (let i = 0; i < out.length; i++) {
+    const keep = Math.max(0, Math.min(8, prefixLength - i * 8));
+    out[i]! &= (0xff << (8 - keep)) & 0xff;
+  }
+  return out;
+}
+
+/** The address with every host bit set (an IPv4 subnet's broadcast address). */
+export function broadcastAddress(bytes: Uint8Array, prefixLength: number): Uint8Array {
+  const out = Uint8Array.from(bytes);
+  for (let i = 0; i < out.length; i++) {
+    const keep = Math.max(0, Math.min(8, prefixLength - i * 8));
+    out[i]! |= 0xff >> keep;
+  }
+  return out;
+}
