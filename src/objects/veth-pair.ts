@@ -122,12 +122,16 @@ export class VethPair {
     const echoed = reply.messages.find((m) => m.type === C.RTM_NEWLINK && linkName(m.payload) === options.name);
     const local = echoed ? new Link(ns, echoed) : await Link.get(options.name, ns);
     try {
+      let setUp: Promise<unknown> | undefined;
       if (options.up) {
         const peerConn = await peerNs.connection();
-        const setUp = linkRequest(C.RTM_NEWLINK, 0, up, { ifname: options.peer.name });
-        await peerConn.request(setUp, { op: 'RTM_NEWLINK', describe: `set up ${JSON.stringify(options.peer.name)} in ${peerNs.label}` });
+        const req = linkRequest(C.RTM_NEWLINK, 0, up, { ifname: options.peer.name });
+        setUp = peerConn.request(req, { op: 'RTM_NEWLINK', describe: `set up ${JSON.stringify(options.peer.name)} in ${peerNs.label}` });
       }
-      return new VethPair(local, await Link.get(options.peer.name, peerNs));
+      // Pipelined behind the set-up on the same socket: the kernel runs them in order, so the read
+      // sees the peer up, without waiting a round trip in between.
+      const [, peer] = await Promise.all([setUp, Link.get(options.peer.name, peerNs)]);
+      return new VethPair(local, peer);
     } catch (e) {
       // The peer could not be read or brought up (its namespace was closed meanwhile, say): the
       // pair is half-made, so remove it rather than leave it behind.
