@@ -18,6 +18,12 @@ export type { BridgeOptions, BridgePortOptions, PortInfo, PortState } from './ob
 export type { VlanEntry } from './rtnl/bridge-ops';
 export type { LinkCreateOptions, LinkSetOptions, LinkRef } from './objects/link';
 export type { LinkStats, OperState } from './rtnl/link-ops';
+export { addAddress, removeAddress, listAddresses } from './objects/address';
+export type { AddAddressOptions, Address, AddressFilter, IpVersion, Scope, ScopeName } from './objects/address';
+export { addRoute, removeRoute, listRoutes } from './objects/route';
+export type { AddRouteOptions, Nexthop, Route, RouteFilter, RouteProtocol, RouteSpec, RouteTable, RouteType } from './objects/route';
+export { addNeighbour, removeNeighbour, listNeighbours } from './objects/neighbour';
+export type { Neighbour, NeighbourFilter, NeighbourSpec } from './objects/neighbour';
 export {
   VnetkitError,
   NetlinkError,

@@ -86,7 +86,10 @@ export interface AddAddressOptions {
   scope?: Scope;
   /** IPv4 only: an alias label, at most 15 bytes (conventionally `DEV:something`). */
   label?: string;
-  /** Update the address if it exists instead of failing with EEXIST. */
+  /**
+   * Succeed when the address exists instead of failing with EEXIST. The kernel then updates only
+   * its metric and lifetimes (and, for IPv6, its flags); broadcast, label and scope stay as they were.
+   */
   replace?: boolean;
   /** IPv6: skip duplicate address detection, so the address is usable at once. Ignored for IPv4 (as by the kernel). */
   noDad?: boolean;
