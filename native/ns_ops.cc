@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <linux/nsfs.h>
+#include <malloc.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -176,12 +177,19 @@ Napi::Value NsType(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), type);
 }
 
+// Tests only: returns freed heap memory to the system (glibc keeps it in per-thread arenas), so
+// RSS measures live memory rather than the high-water mark of a burst.
+Napi::Value ReleaseFreeMemory(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), malloc_trim(0) != 0);
+}
+
 }  // namespace
 
 void RegisterNamespaceOps(Napi::Env env, Napi::Object exports) {
   exports.Set("debugStrandRunner", Napi::Function::New(env, DebugStrandRunner));
   exports.Set("runnerNetnsInode", Napi::Function::New(env, RunnerNetnsInode));
   exports.Set("createNetns", Napi::Function::New(env, CreateNetns));
+  exports.Set("releaseFreeMemory", Napi::Function::New(env, ReleaseFreeMemory));
   exports.Set("persistNetns", Napi::Function::New(env, PersistNetns));
   exports.Set("deleteNetns", Napi::Function::New(env, DeleteNetns));
   exports.Set("nsType", Napi::Function::New(env, NsType));

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Public API. Everything else under src/ is internal and may change.
 
+// Methods added to Link and Namespace by declaration merging (addresses, routes, neighbours).
+import './objects/link-addresses';
+import './objects/namespace-routing';
+
 export { Namespace } from './objects/namespace';
 export type { NamespaceCreateOptions, NamedNamespace } from './objects/namespace';
 export { NamespaceError } from './objects/namespace-errors';

@@ -52,6 +52,8 @@ export interface NativeBinding {
   /** Creates a socket inside the namespace (and binds it when bindAddress is a string). */
   socketIn(nsFd: number, family: number, type: number, bindAddress: string | null, port: number): Promise<{ fd: number; port: number }>;
   readonly socketConstants: { AF_INET: number; AF_INET6: number; SOCK_STREAM: number; SOCK_DGRAM: number };
+  /** Tests only: malloc_trim(0), so RSS shows live memory rather than a burst's high-water mark. */
+  releaseFreeMemory(): boolean;
   /** Inode of the network namespace the runner thread sits in between jobs. */
   runnerNetnsInode(): Promise<number>;
 }

@@ -92,17 +92,16 @@ describeKernel('Bridge', () => {
 
   test('three namespaces on one bridge exchange TCP through it, the bridge address as gateway', async () => {
     const br = await Bridge.create('br0', { namespace: ns, up: true });
-    ip('-n', ns.name!, 'addr', 'add', '10.77.0.1/24', 'dev', 'br0');
+    await br.link.addAddress('10.77.0.1/24');
     const hosts: Namespace[] = [];
     try {
       for (let i = 1; i <= 3; i++) {
         const h = await Namespace.create();
         hosts.push(h);
-        const pair = await VethPair.create({ name: `port${i}`, namespace: ns, peer: { name: 'eth0', namespace: h }, up: true });
-        await br.addPort(pair.local);
-        // Addresses and routes through the `ip` oracle for now; the address API has its own tests.
-        const child = await h.exec('sh', ['-c', `ip addr add 10.77.0.${10 + i}/24 dev eth0 && ip route add default via 10.77.0.1`]);
-        expect(child.code).toBe(0);
+        const pair = await VethPair.create({ name: `port${i}`, namespace: ns, peer: { name: 'eth0', namespace: h }, up: true, master: br.link });
+        await pair.peer.addAddress(`10.77.0.${10 + i}/24`);
+        await h.addRoute({ to: 'default', via: '10.77.0.1' });
+        expect(JSON.parse((await h.exec('ip', ['-json', 'route'])).stdout)).toContainEqual(expect.objectContaining({ dst: 'default', gateway: '10.77.0.1' }));
       }
       expect((await br.show()).interfaces).toEqual(['port1', 'port2', 'port3']);
       for (const [from, to] of [[0, 1], [1, 2], [2, 0]] as const) {

@@ -129,3 +129,38 @@ describeKernel('VethPair', () => {
     expect(readFileSync('/proc/self/mountinfo', 'utf8')).toContain(a.name!);
   });
 });
+
+describeKernel('two namespaces end to end (the demo topology)', () => {
+  test('veth pair, addresses, default route; TCP echo and a UDP datagram cross; nothing is left', async () => {
+    const red = await Namespace.create();
+    const blue = await Namespace.create();
+    try {
+      const { local, peer } = await VethPair.create({ name: 'eth0', namespace: red, peer: { name: 'eth0', namespace: blue }, up: true });
+      await local.addAddress('10.0.0.1/24');
+      await peer.addAddress('10.0.0.2/24');
+      await blue.addRoute({ to: 'default', via: '10.0.0.1' });
+      expect((await local.addresses(4)).map((a) => a.cidr)).toEqual(['10.0.0.1/24']);
+      expect(await blue.routes()).toContainEqual(expect.objectContaining({ to: 'default', via: '10.0.0.1', dev: peer.index }));
+
+      const server = await blue.listen({ port: 0, host: '10.0.0.2' }, (s) => s.pipe(s));
+      const sock = await red.connect({ port: (server.address() as { port: number }).port, host: '10.0.0.2' });
+      const echoed = new Promise<string>((r) => sock.once('data', (d) => r(d.toString())));
+      sock.write('round trip');
+      expect(await echoed).toBe('round trip');
+      sock.destroy();
+      await new Promise((r) => server.close(r));
+
+      const rx = await red.createUdpSocket({ address: '10.0.0.1' });
+      const tx = await blue.createUdpSocket();
+      const got = new Promise<string>((r) => rx.once('message', (m, info) => r(`${m} ${info.address}`)));
+      tx.send('datagram', rx.address().port, '10.0.0.1');
+      expect(await got).toBe('datagram 10.0.0.2');
+      rx.close();
+      tx.close();
+    } finally {
+      await red.close();
+      await blue.close();
+    }
+    expect((await Namespace.current().links()).some((l) => l.name === 'eth0')).toBe(false);
+  });
+});
