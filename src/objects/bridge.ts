@@ -5,6 +5,7 @@
 import { InvalidArgumentError, KernelFeatureError, NetlinkError } from '../errors';
 import { Values } from '../netlink/codec';
 import { vlanRequest, VlanEntry } from '../rtnl/bridge-ops';
+import { dumpFdbRequest, FdbEntry, fdbRequest, parseFdb } from '../rtnl/fdb-ops';
 import * as C from '../rtnl/constants';
 import { linkRequest } from '../rtnl/link-ops';
 import { validateUint } from '../util/validate';
@@ -239,6 +240,33 @@ export class Bridge {
       if (e instanceof NetlinkError && e.code === 'EOPNOTSUPP') throw featureError(e, { vlanFiltering: true });
       throw e;
     }
+  }
+
+  /**
+   * The forwarding database: learned, static and local entries of this bridge's ports.
+   *
+   * Equivalent to: `bridge fdb show br NAME`
+   */
+  async fdb(): Promise<FdbEntry[]> {
+    const conn = await this.namespace.connection();
+    const reply = await conn.request(dumpFdbRequest(this.index), { op: 'RTM_GETNEIGH', dump: true, describe: `list fdb of ${JSON.stringify(this.name)}` });
+    return reply.messages.filter((m) => m.type === C.RTM_NEWNEIGH).map(parseFdb).filter((e): e is FdbEntry => e !== undefined);
+  }
+
+  /**
+   * Adds a static (or permanent) FDB entry: frames for `mac` leave through `port`.
+   *
+   * Equivalent to: `bridge fdb add MAC dev PORT master static [vlan N]`
+   */
+  async addFdb(port: Link, mac: string, options: { state?: 'static' | 'permanent'; vlan?: number; replace?: boolean } = {}): Promise<void> {
+    const conn = await this.namespace.connection();
+    await conn.request(fdbRequest('add', { ifindex: port.index, mac, ...options }), { op: 'RTM_NEWNEIGH', describe: `add fdb ${mac} on ${JSON.stringify(port.name)}` });
+  }
+
+  /** Removes an FDB entry. Equivalent to: `bridge fdb del MAC dev PORT master [vlan N]` */
+  async removeFdb(port: Link, mac: string, options: { vlan?: number } = {}): Promise<void> {
+    const conn = await this.namespace.connection();
+    await conn.request(fdbRequest('delete', { ifindex: port.index, mac, ...options }), { op: 'RTM_DELNEIGH', describe: `delete fdb ${mac} on ${JSON.stringify(port.name)}` });
   }
 
   toJSON(): Record<string, unknown> {

@@ -68,6 +68,28 @@ describeKernel('Bridge', () => {
     expect((await br.ports()).map((x) => x.name)).toEqual(['p0']);
   });
 
+  test('fdb: static entries added and removed; the list agrees with `bridge -json fdb`', async () => {
+    const br = await Bridge.create('br0', { namespace: ns, up: true });
+    const p = await VethPair.create({ name: 'p0', namespace: ns, peer: { name: 'p1' }, up: true, master: br.link });
+    await br.addFdb(p.local, '02:00:00:00:00:aa');
+    await expect(br.addFdb(p.local, '02:00:00:00:00:aa')).rejects.toMatchObject({ code: 'EEXIST' });
+    await br.addFdb(p.local, '02:00:00:00:00:aa', { replace: true });
+    const theirs = JSON.parse(require('node:child_process').execFileSync('bridge', ['-n', ns.name!, '-json', 'fdb', 'show', 'br', 'br0'], { encoding: 'utf8' })) as {
+      mac: string; ifname: string; state: string; flags: string[];
+    }[];
+    const ours = await br.fdb();
+    const key = (mac: string, ifindex: number) => `${mac}@${ifindex}`;
+    const names = new Map((await ns.links()).map((l) => [l.name, l.index]));
+    // bridge shows the master's entries and the ports' own (self) ones; ours are the bridge's table.
+    const mastered = theirs.filter((e) => !e.flags.includes('self'));
+    expect(ours.map((e) => key(e.mac, e.ifindex)).sort()).toEqual(expect.arrayContaining(mastered.map((e) => key(e.mac, names.get(e.ifname)!)).sort()));
+    expect(ours.find((e) => e.mac === '02:00:00:00:00:aa')).toMatchObject({ ifindex: p.local.index, state: 'static' });
+    expect(mastered.find((e) => e.mac === '02:00:00:00:00:aa')).toMatchObject({ ifname: 'p0', state: 'static' });
+    await br.removeFdb(p.local, '02:00:00:00:00:aa');
+    expect((await br.fdb()).some((e) => e.mac === '02:00:00:00:00:aa')).toBe(false);
+    await expect(br.addFdb(p.local, '02:00:00:00:00')).rejects.toMatchObject({ argument: 'mac' });
+  });
+
   test('bad ports and options are refused with reasons, nothing half-applied', async () => {
     const br = await Bridge.create('br0', { namespace: ns });
     const other = await Bridge.create('br1', { namespace: ns });

@@ -3,6 +3,7 @@
 // filtering, so these golden bytes are the proof that the requests are right.
 import { NLM_F_ACK, NLM_F_REQUEST } from '../../src/netlink/constants';
 import { vlanRequest, VlanEntry } from '../../src/rtnl/bridge-ops';
+import { fdbRequest } from '../../src/rtnl/fdb-ops';
 
 /** As sent: the multiplexer adds NLM_F_REQUEST | NLM_F_ACK to every change. */
 function sent(op: 'add' | 'delete', ifindex: number, vlans: VlanEntry[], self = false): Uint8Array {
@@ -36,5 +37,21 @@ describe('bridge vlan requests', () => {
     const ours = sent('add', 3, [{ vid: 20 }], true);
     // af_spec(20) { flags(6) = BRIDGE_FLAGS_SELF, vlan_info(8) = { flags 0, vid 20 } }
     expect(hex(ours).slice(32 * 2)).toBe('14001a00' + '0600000002000000' + '0800020000001400');
+  });
+});
+
+describe('bridge fdb requests', () => {
+  // Captured on Linux 6.18 / iproute2 6.1 (v0 had ifindex 4), strace -e trace=sendmsg -e write=3:
+  test('add = `bridge fdb add 02:00:00:00:00:aa dev v0 master static`', () => {
+    const b = fdbRequest('add', { ifindex: 4, mac: '02:00:00:00:00:aa' });
+    b.flags |= NLM_F_REQUEST | NLM_F_ACK;
+    const ip = '28000000 1c000506 448f036b 00000000 07000000 04000000 42000400 0a000200 020000000 0aa0000'.replace(/\s+/g, '');
+    expect(hex(b.finish(0x6b038f44, 0))).toBe(ip);
+  });
+  test('delete = `bridge fdb del 02:00:00:00:00:aa dev v0 master`', () => {
+    const b = fdbRequest('delete', { ifindex: 4, mac: '02:00:00:00:00:aa' });
+    b.flags |= NLM_F_REQUEST | NLM_F_ACK;
+    const ip = '28000000 1d000500 448f036b 00000000 07000000 04000000 c0000400 0a000200 020000000 0aa0000'.replace(/\s+/g, '');
+    expect(hex(b.finish(0x6b038f44, 0))).toBe(ip);
   });
 });
