@@ -23,7 +23,7 @@ import type { Namespace } from './namespace';
 export type { AddAddressOptions, Address, AddressFilter } from '../rtnl/addr-ops';
 export type { IpVersion, Scope, ScopeName } from '../rtnl/addr-ops';
 
-/** Copies a NetlinkError with a sentence that says what the errno means for this request. */
+/** @internal Copies a NetlinkError with a sentence that says what the errno means for this request. */
 export function withHint(err: NetlinkError, hint: string): NetlinkError {
   const init = { errno: err.errno, op: err.op, ...(err.request ? { request: err.request } : {}), ...(err.extack ? { extack: err.extack } : {}) };
   return new NetlinkError(init, hint);
