@@ -381,7 +381,7 @@ function encodeValue(spec: AttrSpec, v: unknown, siblings: Values, w: Writer, pa
     case 'string':
       if (typeof v !== 'string') throw new EncodeError(`expected a string, got ${typeof v}`, path);
       w.bytes(utf8.encode(v));
-      w.u8(0);
+      if (!spec.unterminated) w.u8(0);
       return;
     case 'flag':
       if (v !== true) throw new EncodeError('a flag attribute takes true', path);

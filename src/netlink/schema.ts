@@ -29,6 +29,8 @@ export interface BigAttr extends Common {
 }
 export interface StringAttr extends Common {
   type: 'string';
+  /** Encode without the trailing NUL (NLA_STRING attributes that iproute2 sends that way, e.g. IFLA_INFO_KIND). */
+  unterminated?: boolean;
 }
 export interface BinaryAttr extends Common {
   type: 'binary';

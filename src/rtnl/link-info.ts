@@ -22,10 +22,11 @@ export const linkSlaveKinds: Readonly<Record<string, AttrSet>> = {
 };
 
 export const linkInfoAttrs = defineAttrs('linkinfo', {
-  kind: { id: C.IFLA_INFO_KIND, type: 'string', orig: 'IFLA_INFO_KIND' },
+  // NLA_STRING in the kernel's policy; sent without a NUL, byte for byte as iproute2 does.
+  kind: { id: C.IFLA_INFO_KIND, type: 'string', unterminated: true, orig: 'IFLA_INFO_KIND' },
   data: { id: C.IFLA_INFO_DATA, type: 'sub-message', selector: 'kind', variants: () => linkKinds, orig: 'IFLA_INFO_DATA' },
   xstats: { id: C.IFLA_INFO_XSTATS, type: 'binary', orig: 'IFLA_INFO_XSTATS' },
-  slaveKind: { id: C.IFLA_INFO_SLAVE_KIND, type: 'string', orig: 'IFLA_INFO_SLAVE_KIND' },
+  slaveKind: { id: C.IFLA_INFO_SLAVE_KIND, type: 'string', unterminated: true, orig: 'IFLA_INFO_SLAVE_KIND' },
   slaveData: {
     id: C.IFLA_INFO_SLAVE_DATA,
     type: 'sub-message',
