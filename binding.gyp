@@ -15,7 +15,9 @@
         "native/nl_io.cc",
         "native/ns_ops.cc",
         "native/ns_runner.cc",
-        "native/ns_sockets.cc"
+        "native/ns_sockets.cc",
+        "native/packet_io.cc",
+        "native/tun.cc"
       ],
       "conditions": [
         ["OS!='linux'", { "type": "none" }]

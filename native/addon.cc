@@ -16,6 +16,7 @@ namespace vnetkit {
 struct Addon {
   std::unique_ptr<NsRunner> runner;
   std::unique_ptr<NlIo> io;
+  std::unique_ptr<PacketIo> packets;
 };
 
 Addon& GetAddon(Napi::Env env) { return *env.GetInstanceData<Addon>(); }
@@ -24,6 +25,12 @@ NsRunner& Runner(Napi::Env env) {
   Addon& addon = GetAddon(env);
   if (!addon.runner) addon.runner = std::make_unique<NsRunner>(env);
   return *addon.runner;
+}
+
+PacketIo& Packets(Napi::Env env) {
+  Addon& addon = GetAddon(env);
+  if (!addon.packets) addon.packets = std::make_unique<PacketIo>(env);
+  return *addon.packets;
 }
 
 namespace {
@@ -130,6 +137,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("runnerStats", Napi::Function::New(env, RunnerStats));
   RegisterNamespaceOps(env, exports);
   RegisterSocketOps(env, exports);
+  RegisterTunOps(env, exports);
   return exports;
 }
 

@@ -3,14 +3,18 @@
 #include <napi.h>
 
 #include "ns_runner.h"
+#include "packet_io.h"
 
 namespace vnetkit {
 
 // The per-environment namespace runner, started on first use.
 NsRunner& Runner(Napi::Env env);
+// The per-environment packet I/O thread (tun/tap fds), started on first use.
+PacketIo& Packets(Napi::Env env);
 
 // Each ops file adds its functions to the module's exports.
 void RegisterNamespaceOps(Napi::Env env, Napi::Object exports);
 void RegisterSocketOps(Napi::Env env, Napi::Object exports);
+void RegisterTunOps(Napi::Env, Napi::Object);
 
 }  // namespace vnetkit

@@ -172,3 +172,38 @@ export class LinkNotFoundError extends VnetkitError {
     super(`link ${typeof link === 'number' ? `with index ${link}` : `"${link}"`} not found${namespace ? ` in ${namespace}` : ''}`, 'ENODEV');
   }
 }
+
+/** Why a TUN/TAP operation failed; see `TunTapError.reason`. */
+export type TunTapFailure =
+  | 'no-tun-device' // /dev/net/tun is missing (tun module not loaded, or no device node)
+  | 'permission' // EPERM/EACCES: needs CAP_NET_ADMIN, or being the device's owner/group
+  | 'name-in-use' // the name belongs to another device (a non-tun one, or any one on create)
+  | 'mode-mismatch' // attaching with a different mode (tun/tap) or multi-queue setting than the device has
+  | 'busy' // a single-queue device already attached to another file descriptor
+  | 'not-found' // open() of a device that does not exist
+  | 'invalid-owner' // TUNSETOWNER refused the uid (not mapped in this user namespace)
+  | 'invalid-group' // TUNSETGROUP refused the gid
+  | 'device-removed' // the device was deleted while open
+  | 'system'; // anything else; see code and syscall
+
+/** A TUN/TAP device could not be created, attached, configured or used. Shaped like Node's system errors. */
+export class TunTapError extends VnetkitError {
+  override name = 'TunTapError';
+  /** Negative errno, as Node reports system errors on Linux. */
+  errno: number;
+  /** 'open', 'ioctl', 'read', 'write'. */
+  syscall: string;
+  /** The ioctl or file involved: 'TUNSETIFF', '/dev/net/tun', ... */
+  path?: string;
+  /** The device name, when known. */
+  device?: string;
+  reason: TunTapFailure;
+  constructor(message: string, init: { errno: number; syscall: string; path?: string; device?: string; reason: TunTapFailure; cause?: unknown }) {
+    super(message, errnoCode(init.errno), init.cause === undefined ? undefined : { cause: init.cause });
+    this.errno = -Math.abs(init.errno);
+    this.syscall = init.syscall;
+    if (init.path !== undefined) this.path = init.path;
+    if (init.device !== undefined) this.device = init.device;
+    this.reason = init.reason;
+  }
+}

@@ -29,6 +29,8 @@ export { addRoute, removeRoute, listRoutes } from './objects/route';
 export type { AddRouteOptions, Nexthop, Route, RouteFilter, RouteProtocol, RouteSpec, RouteTable, RouteType } from './objects/route';
 export { addNeighbour, removeNeighbour, listNeighbours } from './objects/neighbour';
 export type { Neighbour, NeighbourFilter, NeighbourSpec } from './objects/neighbour';
+export { TunTap, TunQueue } from './objects/tuntap';
+export type { TunTapOptions, TunTapOpenOptions, TunTapMode } from './objects/tuntap';
 export {
   VnetkitError,
   NetlinkError,
@@ -39,5 +41,6 @@ export {
   InvalidArgumentError,
   ClosedError,
   LinkNotFoundError,
+  TunTapError,
 } from './errors';
-export type { ExtAck } from './errors';
+export type { ExtAck, TunTapFailure } from './errors';

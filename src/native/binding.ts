@@ -56,7 +56,55 @@ export interface NativeBinding {
   releaseFreeMemory(): boolean;
   /** Inode of the network namespace the runner thread sits in between jobs. */
   runnerNetnsInode(): Promise<number>;
+  /** Opens /dev/net/tun inside the namespace `nsFd` (-1: the runner's home) and runs TUNSETIFF and the options asked for. */
+  tunOpen(nsFd: number, options: TunOpenOptions): Promise<OpenedTun>;
+  /** One tun ioctl on (a dup of) `fd`, on the namespace thread. */
+  tunIoctl(fd: number, op: TunIoctlOp, value?: number): Promise<void>;
+  /** Closes a tun fd on the namespace thread (the last close of a non-persistent device unregisters it). */
+  tunClose(fd: number): Promise<void>;
+  /** Hands `fd` to the packet I/O thread; returns the port id. Events: see PacketEventHandler. */
+  packetAttach(fd: number, onEvent: PacketEventHandler, writeHighWater: number): number;
+  /** Starts (true) or pauses (false) reading a port. */
+  packetRead(port: number, on: boolean): void;
+  /** Queues packets (copied); returns the bytes now queued, or -1 if the port is closed. */
+  packetWrite(port: number, packets: Uint8Array | Uint8Array[]): number;
+  /** Detaches the port; its PACKET_CLOSED event gives the fd back. */
+  packetClose(port: number): void;
+  /** IFLA_TUN_TYPE values (IFF_TUN, IFF_TAP from <linux/if_tun.h>). */
+  readonly tunTypes: { tun: number; tap: number };
 }
+
+export interface TunOpenOptions {
+  name?: string;
+  tap: boolean;
+  packetInfo: boolean;
+  vnetHdr: boolean;
+  multiQueue: boolean;
+  /** Fail with EBUSY when the name exists (IFF_TUN_EXCL). */
+  exclusive?: boolean;
+  /** Only attach to an existing device (ENODEV otherwise); never create one. */
+  attachOnly?: boolean;
+  vnetHdrSize?: number;
+  owner?: number;
+  group?: number;
+  persist?: boolean;
+}
+
+export interface OpenedTun {
+  fd: number;
+  /** The device's name (the kernel fills in templates such as 'tap%d'). */
+  name: string;
+  ifindex: number;
+}
+
+export type TunIoctlOp = 'persist' | 'owner' | 'group' | 'vnetHdrSize' | 'attachQueue' | 'detachQueue';
+
+/** Packet port events: (PACKETS, frames, count) | (ERROR, errno, syscall, count) | (CLOSED, fd) | (DRAIN). */
+export type PacketEventHandler = (kind: number, a?: unknown, b?: unknown, c?: unknown) => void;
+export const PACKETS = 0;
+export const PACKET_ERROR = 1;
+export const PACKET_CLOSED = 2;
+export const PACKET_DRAIN = 3;
 
 let loaded: NativeBinding | undefined;
 

@@ -1,0 +1,149 @@
+'use strict';
+// Issue 6: packets per second through a TUN fd, vnetkit vs a C loop, and create+delete of
+// persistent taps, vnetkit vs spawning `ip tuntap`.
+//
+// Throughput: the tun has 10.66.0.1/24; the loop writes ICMP echo requests from 10.66.0.2 to it and
+// reads the kernel's echo replies back from the same fd, keeping WINDOW requests in flight (one
+// new request per reply). The same loop in C (bench/tun_loop.c, compiled here with `cc -O2`) runs
+// on the same device, alternating with vnetkit; medians of RUNS runs of SECONDS each.
+const { execFileSync, spawnSync } = require('node:child_process');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const { Link, TunTap } = require('..');
+const { ip, median, now, saveResults } = require('./stats');
+
+const RUNS = Number(process.env.BENCH_RUNS || 5);
+const SECONDS = Number(process.env.BENCH_TUN_SECONDS || 1);
+const WINDOW = Number(process.env.BENCH_TUN_WINDOW || 64);
+const TAPS = Number(process.env.BENCH_TAPS || 100);
+const DEV = 'vkbench0';
+const PEER = '10.66.0.2';
+const LOCAL = '10.66.0.1';
+
+function csum(b) {
+  let s = 0;
+  for (let i = 0; i + 1 < b.length; i += 2) s += (b[i] << 8) | b[i + 1];
+  if (b.length & 1) s += b[b.length - 1] << 8;
+  while (s >> 16) s = (s & 0xffff) + (s >> 16);
+  return ~s & 0xffff;
+}
+
+/** An IPv4 ICMP echo request of `len` bytes in all (the same packet tun_loop.c builds). */
+function echoRequest(len) {
+  const p = Buffer.alloc(len);
+  p[0] = 0x45;
+  p.writeUInt16BE(len, 2);
+  p[8] = 64;
+  p[9] = 1;
+  Buffer.from(PEER.split('.').map(Number)).copy(p, 12);
+  Buffer.from(LOCAL.split('.').map(Number)).copy(p, 16);
+  p.writeUInt16BE(csum(p.subarray(0, 20)), 10);
+  p[20] = 8;
+  p.writeUInt16BE(0x1234, 24);
+  p.writeUInt16BE(csum(p.subarray(20)), 22);
+  return p;
+}
+
+const isEchoReply = (p) => p.length > 20 && p[0] >> 4 === 4 && p[9] === 1 && p[20] === 0;
+
+/** One vnetkit run: replies per second over SECONDS. */
+async function vnetkitRun(len) {
+  const tun = await TunTap.open(DEV, { mode: 'tun' });
+  const pkt = echoRequest(len);
+  for (let i = 0; i < WINDOW; i++) tun.write(pkt);
+  let replies = 0;
+  let seen = -1;
+  // Should the kernel drop a packet, refill the window instead of waiting forever (as tun_loop.c does).
+  const watchdog = setInterval(() => {
+    if (seen === replies) for (let i = 0; i < WINDOW; i++) tun.write(pkt);
+    seen = replies;
+  }, 200);
+  const start = now();
+  const end = start + SECONDS * 1e6;
+  for await (const p of tun) {
+    if (!isEchoReply(p)) continue;
+    replies++;
+    if ((replies & 255) === 0 && now() >= end) break; // break destroys the queue (fd closed; the device persists)
+    tun.write(pkt);
+  }
+  clearInterval(watchdog);
+  await tun.close();
+  return replies / ((now() - start) / 1e6);
+}
+
+function cRun(bin, len) {
+  const out = execFileSync(bin, [DEV, String(len), String(WINDOW), String(SECONDS), PEER, LOCAL], { encoding: 'utf8' });
+  return Number(out.trim());
+}
+
+async function throughput() {
+  const bin = join(tmpdir(), `vnetkit-tun_loop-${process.pid}`);
+  const cc = spawnSync('cc', ['-O2', '-o', bin, join(__dirname, 'tun_loop.c')], { stdio: 'inherit' });
+  const haveC = cc.status === 0;
+  if (!haveC) console.log('  (no C compiler: the C loop is skipped)');
+  execFileSync('ip', ['tuntap', 'add', 'dev', DEV, 'mode', 'tun']);
+  execFileSync('ip', ['addr', 'add', `${LOCAL}/24`, 'dev', DEV]);
+  execFileSync('ip', ['link', 'set', DEV, 'up']);
+  // IPv6 autoconfiguration packets would only add noise to the loop.
+  spawnSync('sysctl', ['-qw', `net.ipv6.conf.${DEV}.disable_ipv6=1`]);
+  const rows = [];
+  try {
+    for (const len of [64, 1400]) {
+      const vk = [];
+      const c = [];
+      for (let r = 0; r < RUNS; r++) {
+        if (haveC) c.push(cRun(bin, len));
+        vk.push(await vnetkitRun(len));
+      }
+      rows.push({ len, vnetkit: median(vk), c: haveC ? median(c) : undefined, samples: { vnetkit: vk, c } });
+    }
+  } finally {
+    execFileSync('ip', ['link', 'del', DEV]);
+    spawnSync('rm', ['-f', bin]);
+  }
+  console.log(`\nICMP echo through a TUN fd (write request, read reply), ${WINDOW} in flight, median of ${RUNS} runs of ${SECONDS}s`);
+  for (const r of rows) {
+    const ratio = r.c ? ` = ${((100 * r.vnetkit) / r.c).toFixed(0)}% of C` : '';
+    console.log(`  ${String(r.len).padStart(5)} B  vnetkit ${Math.round(r.vnetkit).toLocaleString('en').padStart(9)} pps   C loop ${r.c ? Math.round(r.c).toLocaleString('en').padStart(9) : '        -'} pps${ratio}`);
+  }
+  return rows;
+}
+
+async function taps() {
+  const names = Array.from({ length: TAPS }, (_, i) => `vkt${i}`);
+  const timed = async (fn) => {
+    const t = now();
+    await fn();
+    return (now() - t) / 1e3;
+  };
+  const results = {};
+  results.vnetkitSeq = await timed(async () => {
+    for (const name of names) await (await TunTap.create({ name, mode: 'tap', persist: true })).close();
+    for (const name of names) await (await TunTap.open(name, { mode: 'tap' })).delete();
+  });
+  results.vnetkitBulk = await timed(async () => {
+    await Promise.all(names.map(async (name) => (await TunTap.create({ name, mode: 'tap', persist: true })).close()));
+    await Link.deleteMany(await Promise.all(names.map((n) => Link.get(n))));
+  });
+  results.ip = await timed(async () => {
+    for (const name of names) await ip('tuntap', 'add', 'dev', name, 'mode', 'tap');
+    for (const name of names) await ip('tuntap', 'del', 'dev', name, 'mode', 'tap');
+  });
+  console.log(`\ncreate + delete of ${TAPS} persistent taps`);
+  for (const [label, ms] of [
+    ['vnetkit: create+close each, then open+delete each', results.vnetkitSeq],
+    ['vnetkit: create all at once, Link.deleteMany', results.vnetkitBulk],
+    ['ip tuntap add / ip tuntap del, spawned per device', results.ip],
+  ]) {
+    console.log(`  ${label.padEnd(52)} ${ms.toFixed(0).padStart(7)} ms  ${((ms * 1000) / TAPS).toFixed(0).padStart(6)} µs/tap`);
+  }
+  return results;
+}
+
+exports.run = async function run() {
+  const pps = await throughput();
+  const tapResults = await taps();
+  saveResults('tuntap', { RUNS, SECONDS, WINDOW, TAPS, pps, taps: tapResults });
+};
+
+if (require.main === module) exports.run().catch((e) => { console.error(e); process.exit(1); });

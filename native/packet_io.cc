@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: MIT
+#include "packet_io.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <chrono>
+
+namespace vnetkit {
+
+namespace {
+constexpr int kMaxEvents = 64;
+// Packets read from one port per wakeup, so one busy device cannot starve the others.
+constexpr int kReadsPerTurn = 64;
+// Undelivered packets per port before reading stops until JS has taken them (memory bound when the
+// main thread is busy; the kernel queue then fills and drops, as a NIC ring would).
+constexpr size_t kMaxUndelivered = 8192;
+// Largest frame a tun read can return: 64 KiB GSO packet plus virtio-net header and packet info.
+constexpr size_t kScratch = 65536 + 64;
+// How long the thread polls after its last work before it blocks in epoll_wait.
+constexpr int kSpinMicros = 50;
+// Packets written before reading what they provoked and handing it to JS.
+constexpr int kWritesPerHandoff = 16;
+
+void PutLen(std::vector<uint8_t>& v, uint32_t n) { v.insert(v.end(), {uint8_t(n), uint8_t(n >> 8), uint8_t(n >> 16), uint8_t(n >> 24)}); }
+uint32_t GetLen(const uint8_t* p) { return p[0] | (p[1] << 8) | (p[2] << 16) | (uint32_t(p[3]) << 24); }
+}  // namespace
+
+PacketIo::PacketIo(Napi::Env env) : state_(std::make_shared<TsfnState>()), scratch_(kScratch) {
+  epoll_.reset(epoll_create1(EPOLL_CLOEXEC));
+  if (!epoll_.valid()) throw Napi::Error::New(env, std::string("epoll_create1: ") + strerror(errno));
+  wake_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!wake_.valid()) throw Napi::Error::New(env, std::string("eventfd: ") + strerror(errno));
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = 0;  // port ids start at 1
+  epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wake_.get(), &ev);
+  // As in NlIo: the thread-safe function may be finalized before us during environment teardown.
+  std::shared_ptr<TsfnState> state = state_;
+  tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function(), "vnetkit-packet-io", 0, 1, [this, state](Napi::Env) {
+    if (state->owner_alive) StopThread();
+    state->finalized = true;
+  });
+  tsfn_.Unref(env);
+  thread_ = std::thread([this] { ThreadMain(); });
+}
+
+PacketIo::~PacketIo() {
+  StopThread();
+  state_->owner_alive = false;
+  if (!state_->finalized) tsfn_.Release();
+  for (auto& [id, p] : io_ports_) close(p->fd);  // environment gone: nobody will take them back
+}
+
+void PacketIo::StopThread() {
+  stopping_ = true;
+  uint64_t one = 1;
+  (void)!write(wake_.get(), &one, sizeof one);
+  if (thread_.joinable()) thread_.join();
+}
+
+void PacketIo::Push(Command cmd) {
+  {
+    std::lock_guard<std::mutex> lock(cmd_mu_);
+    commands_.push_back(std::move(cmd));
+  }
+  // The eventfd is written only when the thread sleeps (and once per sleep): while it is busy or
+  // spinning it sees has_commands_ by itself. Both flags are seq_cst, so either this side sees
+  // sleeping_ or the thread sees has_commands_ before it blocks; a command is never stranded.
+  has_commands_.store(true);
+  if (sleeping_.load() && !wake_pending_.exchange(true)) {
+    uint64_t one = 1;
+    (void)!write(wake_.get(), &one, sizeof one);
+  }
+}
+
+void PacketIo::Hold(Napi::Env env) { if (holds_++ == 0) tsfn_.Ref(env); }
+void PacketIo::Release(Napi::Env env) { if (holds_ > 0 && --holds_ == 0) tsfn_.Unref(env); }
+
+uint32_t PacketIo::Attach(int fd, Napi::Function on_event, size_t write_high_water) {
+  auto port = std::make_shared<Port>();
+  port->id = next_port_++, port->fd = fd, port->high_water = write_high_water;
+  js_ports_[port->id] = JsPort{port, Napi::Persistent(on_event)};
+  Push(Command{Command::kAttach, port});
+  return port->id;
+}
+
+void PacketIo::SetReading(uint32_t id, bool on) {
+  auto it = js_ports_.find(id);
+  if (it == js_ports_.end() || it->second.closing || it->second.reading == on) return;
+  it->second.reading = on;
+  on ? Hold(it->second.callback.Env()) : Release(it->second.callback.Env());
+  Push(Command{on ? Command::kRead : Command::kPause, it->second.port});
+}
+
+double PacketIo::Write(uint32_t id, const std::vector<std::pair<const uint8_t*, size_t>>& packets) {
+  auto it = js_ports_.find(id);
+  if (it == js_ports_.end() || it->second.closing) return -1;
+  Port& p = *it->second.port;
+  size_t queued;
+  bool hold = false;
+  {
+    std::lock_guard<std::mutex> lock(p.out_mu);
+    size_t bytes = 0;
+    for (auto& [data, len] : packets) {
+      PutLen(p.out, static_cast<uint32_t>(len));
+      p.out.insert(p.out.end(), data, data + len);
+      bytes += len;
+    }
+    queued = p.queued += bytes;
+    // Set under the lock, after counting, so the thread cannot miss it when the queue empties.
+    if (queued > p.high_water && !p.drain_wanted.exchange(true)) hold = true;
+  }
+  if (hold) Hold(it->second.callback.Env());
+  if (!p.flush_pending.exchange(true)) Push(Command{Command::kFlush, it->second.port});
+  return static_cast<double>(queued);
+}
+
+void PacketIo::Close(uint32_t id) {
+  auto it = js_ports_.find(id);
+  if (it == js_ports_.end() || it->second.closing) return;
+  JsPort& js = it->second;
+  if (js.reading) Release(js.callback.Env());
+  js.reading = false, js.closing = true;
+  Hold(js.callback.Env());  // until kClosed reaches JS
+  Push(Command{Command::kClose, js.port});
+}
+
+void PacketIo::ThreadMain() {
+  epoll_event ready[kMaxEvents];
+  auto last_work = std::chrono::steady_clock::now();
+  while (!stopping_) {
+    // After work, poll for a short while before blocking. JS usually answers a batch within tens
+    // of microseconds, and a thread that has gone to sleep (on a VM, a vCPU that has halted) takes
+    // about as long again to wake: spinning keeps a busy packet flow from paying that per batch.
+    bool spin = std::chrono::steady_clock::now() - last_work < std::chrono::microseconds(kSpinMicros);
+    if (!spin) sleeping_.store(true);
+    int n = epoll_wait(epoll_.get(), ready, kMaxEvents, spin || has_commands_.load() ? 0 : -1);
+    sleeping_.store(false);
+    if (n < 0 && errno != EINTR) break;
+    for (int i = 0; i < n; i++) {
+      uint32_t id = static_cast<uint32_t>(ready[i].data.u64);
+      uint64_t count;
+      if (id == 0 && read(wake_.get(), &count, sizeof count) >= 0) wake_pending_.store(false);
+      if (id == 0) continue;
+      auto it = io_ports_.find(id);
+      if (it == io_ports_.end()) continue;
+      Port& p = *it->second;
+      // tun_chr_poll reports EPOLLERR only once the device is gone.
+      if ((ready[i].events & (EPOLLIN | EPOLLERR)) && p.reading) Receive(p);
+      else if (ready[i].events & EPOLLERR) Fail(p, EBADFD, "read");
+      if ((ready[i].events & EPOLLOUT) && p.want_out) {
+        p.want_out = false;
+        UpdateInterest(p);
+        FlushWrites(p);
+      }
+    }
+    bool work = n > 0;
+    if (has_commands_.exchange(false)) work = true, RunCommands();
+    FlushEvents();
+    if (work) last_work = std::chrono::steady_clock::now();
+  }
+}
+
+void PacketIo::RunCommands() {
+  std::vector<Command> cmds;
+  {
+    std::lock_guard<std::mutex> lock(cmd_mu_);
+    cmds.swap(commands_);
+  }
+  for (auto& cmd : cmds) {
+    Port& p = *cmd.port;
+    switch (cmd.type) {
+      case Command::kAttach:
+        io_ports_[p.id] = cmd.port;
+        break;
+      case Command::kRead:
+      case Command::kPause:
+        p.reading = cmd.type == Command::kRead;
+        UpdateInterest(p);
+        Receive(p);  // level-triggered epoll would report it too; this saves a turn
+        break;
+      case Command::kUnthrottle:
+        p.throttled = false, UpdateInterest(p);
+        break;
+      case Command::kFlush:
+        if (!p.want_out) FlushWrites(p);
+        break;
+      case Command::kClose: {
+        if (!io_ports_.count(p.id)) break;
+        p.want_out = false;
+        FlushWrites(p);  // what JS wrote before close() goes out; EAGAIN now drops the rest
+        if (p.drain_wanted.exchange(false)) Emit(Event{p.id, kDrain});
+        p.reading = false, p.dead = true;
+        UpdateInterest(p);
+        io_ports_.erase(p.id);
+        // The fd goes back to JS, which closes it on the namespace runner: the last close of a
+        // non-persistent device unregisters it and waits ~17 ms for RCU, too long for this thread.
+        Emit(Event{p.id, kClosed, 0, nullptr, 0, p.fd});
+        break;
+      }
+    }
+  }
+}
+
+// The port can do no more I/O (EBADFD: its device was deleted): report once and stop polling it.
+void PacketIo::Fail(Port& p, int err, const char* call) {
+  Emit(Event{p.id, kError, err, call, 1});
+  p.dead = true;
+  UpdateInterest(p);
+}
+
+void PacketIo::UpdateInterest(Port& p) {
+  uint32_t want = 0;
+  if (!p.dead) {
+    if (p.reading && !p.throttled) want |= EPOLLIN;
+    if (p.want_out) want |= EPOLLOUT;
+  }
+  if (want == p.events) return;
+  epoll_event ev{};
+  ev.events = want;
+  ev.data.u64 = p.id;
+  int op = p.events == 0 ? EPOLL_CTL_ADD : want == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
+  if (epoll_ctl(epoll_.get(), op, p.fd, op == EPOLL_CTL_DEL ? nullptr : &ev) == 0 || op == EPOLL_CTL_DEL) {
+    p.events = want;
+  } else {
+    p.dead = true;
+    Emit(Event{p.id, kError, errno, "epoll_ctl", 1});
+  }
+}
+
+void PacketIo::Receive(Port& p) {
+  if (!p.reading || p.dead || p.throttled) return;
+  {
+    std::lock_guard<std::mutex> lock(ev_mu_);
+    if (undelivered_[p.id] >= kMaxUndelivered) {
+      p.throttled = true;
+      UpdateInterest(p);
+      return;
+    }
+  }
+  Event batch{p.id, kPackets};
+  for (int i = 0; i < kReadsPerTurn; i++) {
+    ssize_t n = read(p.fd, scratch_.data(), scratch_.size());
+    if (n > 0) {
+      PutLen(batch.data, static_cast<uint32_t>(n));
+      batch.data.insert(batch.data.end(), scratch_.data(), scratch_.data() + n);
+      batch.count++;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno != EAGAIN) Fail(p, errno, "read");
+    break;
+  }
+  if (batch.count) Emit(std::move(batch));
+}
+
+void PacketIo::FlushWrites(Port& p) {
+  p.flush_pending.store(false);  // cleared before taking: a later Write() schedules another flush
+  int last_err = 0;
+  uint32_t failed = 0;
+  int since_handoff = 0;
+  for (;;) {
+    if (p.send_pos >= p.sending.size()) {
+      p.sending.clear(), p.send_pos = 0;
+      std::lock_guard<std::mutex> lock(p.out_mu);
+      if (p.out.empty()) break;
+      p.sending.swap(p.out);
+    }
+    size_t written = 0;
+    while (p.send_pos < p.sending.size()) {
+      uint32_t len = GetLen(&p.sending[p.send_pos]);
+      ssize_t w = p.dead ? -1 : write(p.fd, &p.sending[p.send_pos + 4], len);
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0 && errno == EAGAIN) return p.queued -= written, p.want_out = true, UpdateInterest(p);
+      // A refused packet (EIO: device down, EINVAL: malformed) is dropped, like a NIC would; JS
+      // hears about it once per flush with a count, not once per packet.
+      if (w < 0) last_err = p.dead ? EBADFD : errno, failed++;
+      p.send_pos += 4 + len;
+      written += len;
+      // A write into a tun often makes the kernel answer at once (an echo reply, an ARP reply):
+      // read and hand over what came back every few packets, so JS works on the replies while this
+      // thread is still writing, rather than the two threads taking turns.
+      if (++since_handoff % kWritesPerHandoff == 0) Receive(p), FlushEvents();
+    }
+    p.queued -= written;
+  }
+  if (failed) Emit(Event{p.id, kError, last_err, "write", failed});
+  if (p.queued.load() == 0 && p.drain_wanted.exchange(false)) Emit(Event{p.id, kDrain});
+  Receive(p);
+}
+
+void PacketIo::Emit(Event ev) { local_events_.push_back(std::move(ev)); }
+
+void PacketIo::FlushEvents() {
+  if (local_events_.empty()) return;
+  bool schedule = false;
+  {
+    std::lock_guard<std::mutex> lock(ev_mu_);
+    for (auto& ev : local_events_) {
+      if (ev.kind == kPackets) undelivered_[ev.port] += ev.count;
+      events_.push_back(std::move(ev));
+    }
+    if (!delivery_scheduled_) delivery_scheduled_ = schedule = true;
+  }
+  local_events_.clear();
+  if (schedule) tsfn_.NonBlockingCall([this](Napi::Env env, Napi::Function) { DeliverToJs(env); });
+}
+
+void PacketIo::DeliverToJs(Napi::Env env) {
+  std::vector<Event> batch;
+  std::vector<std::shared_ptr<Port>> unthrottle;
+  {
+    std::lock_guard<std::mutex> lock(ev_mu_);
+    batch.swap(events_);
+    for (auto& [id, n] : undelivered_) {
+      auto it = js_ports_.find(id);
+      if (n >= kMaxUndelivered && it != js_ports_.end()) unthrottle.push_back(it->second.port);
+    }
+    undelivered_.clear(), delivery_scheduled_ = false;
+  }
+  for (auto& port : unthrottle) Push(Command{Command::kUnthrottle, port});
+  Napi::HandleScope scope(env);
+  Napi::Value first_error;
+  for (auto& ev : batch) {
+    auto it = js_ports_.find(ev.port);
+    if (it == js_ports_.end()) continue;
+    Napi::Function cb = it->second.callback.Value();
+    std::vector<napi_value> args{Napi::Number::New(env, ev.kind)};
+    if (ev.kind == kPackets) {
+      args.push_back(Napi::Buffer<uint8_t>::Copy(env, ev.data.data(), ev.data.size()));
+      args.push_back(Napi::Number::New(env, ev.count));
+    } else if (ev.kind == kError) {
+      args.push_back(Napi::Number::New(env, ev.err));
+      args.push_back(Napi::String::New(env, ev.syscall));
+      args.push_back(Napi::Number::New(env, ev.count));
+    } else if (ev.kind == kClosed) {
+      args.push_back(Napi::Number::New(env, ev.fd));
+      js_ports_.erase(it);
+    }
+    if (ev.kind == kClosed || ev.kind == kDrain) Release(env);
+    try {
+      cb.Call(args);
+    } catch (const Napi::Error& e) {
+      // A throwing handler must not cost other ports their events; rethrow the first at the end.
+      if (first_error.IsEmpty()) first_error = e.Value();
+    }
+  }
+  if (!first_error.IsEmpty()) Napi::Error(env, first_error).ThrowAsJavaScriptException();
+}
+
+}  // namespace vnetkit

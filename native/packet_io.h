@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+#include <napi.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "unique_fd.h"
+
+namespace vnetkit {
+
+// One thread moving packets for every packet fd (tun/tap queues of every namespace): epoll plus an
+// eventfd. read()/write() on a tun fd run the kernel's receive path (a write to a tun can run the
+// whole IP stack, an ICMP reply included), so they stay off the Node main thread and off the libuv
+// pool, which fs streams would tie up. Packets reach JS in batches, one Buffer per port per batch:
+// [u32 length][bytes] repeated. Separate from the netlink I/O thread so a slow rtnetlink request
+// never stalls packet flow, and the other way round.
+class PacketIo {
+ public:
+  enum EventKind : uint32_t { kPackets = 0, kError = 1, kClosed = 2, kDrain = 3 };
+
+  explicit PacketIo(Napi::Env env);
+  ~PacketIo();
+  PacketIo(const PacketIo&) = delete;
+  PacketIo& operator=(const PacketIo&) = delete;
+
+  // Main thread only. A port owns `fd` until Close() hands it back in its kClosed event. Ports get
+  // fresh ids, so a recycled fd number can never receive another port's events.
+  uint32_t Attach(int fd, Napi::Function on_event, size_t write_high_water);
+  void SetReading(uint32_t port, bool on);
+  // Copies the packets into the port's queue; returns the bytes now queued, or -1 for a closed port.
+  // Above the high-water mark a kDrain event follows once the queue has been written out.
+  double Write(uint32_t port, const std::vector<std::pair<const uint8_t*, size_t>>& packets);
+  void Close(uint32_t port);
+
+ private:
+  struct Port {
+    uint32_t id = 0;
+    int fd = -1;
+    size_t high_water = 0;
+    std::mutex out_mu;
+    std::vector<uint8_t> out;  // [u32 length][bytes]... accepted from JS, not yet taken by the thread
+    std::atomic<size_t> queued{0};
+    std::atomic<bool> drain_wanted{false};
+    std::atomic<bool> flush_pending{false};  // a kFlush command is on its way
+    // I/O thread only.
+    std::vector<uint8_t> sending;
+    size_t send_pos = 0;
+    bool reading = false;
+    bool want_out = false;
+    bool throttled = false;  // too much undelivered: EPOLLIN off until JS takes the batch
+    bool dead = false;       // EPOLLERR/EBADFD: the device is gone; no more polling
+    uint32_t events = 0;     // current epoll interest
+  };
+  struct Command {
+    enum Type { kAttach, kRead, kPause, kFlush, kClose, kUnthrottle } type;
+    std::shared_ptr<Port> port;
+  };
+  struct Event {
+    Event(uint32_t p, EventKind k, int e = 0, const char* call = nullptr, uint32_t n = 0, int f = -1)
+        : port(p), kind(k), err(e), syscall(call), count(n), fd(f) {}
+    uint32_t port;
+    EventKind kind;
+    int err;
+    const char* syscall;
+    uint32_t count;             // kPackets: packets in data; kError: packets it concerns
+    int fd;                     // kClosed: the fd handed back
+    std::vector<uint8_t> data;  // kPackets: [u32 length][bytes]...
+  };
+  struct TsfnState {
+    bool finalized = false;   // main thread only
+    bool owner_alive = true;  // main thread only
+  };
+
+  void Push(Command cmd);
+  void Hold(Napi::Env env);
+  void Release(Napi::Env env);
+  void StopThread();
+  void ThreadMain();
+  void RunCommands();
+  void UpdateInterest(Port& p);
+  void Fail(Port& p, int err, const char* call);
+  void Receive(Port& p);
+  void FlushWrites(Port& p);
+  void Emit(Event ev);
+  void FlushEvents();
+  void DeliverToJs(Napi::Env env);
+
+  std::shared_ptr<TsfnState> state_;
+  UniqueFd epoll_;
+  UniqueFd wake_;
+  std::atomic<bool> wake_pending_{false};  // an eventfd write is on its way
+  std::atomic<bool> sleeping_{false};      // the thread is (about to be) blocked in epoll_wait
+  std::atomic<bool> has_commands_{false};
+  std::atomic<bool> stopping_{false};
+  Napi::ThreadSafeFunction tsfn_;
+  std::thread thread_;
+
+  std::mutex cmd_mu_;
+  std::vector<Command> commands_;
+
+  std::unordered_map<uint32_t, std::shared_ptr<Port>> io_ports_;  // I/O thread only
+  std::vector<uint8_t> scratch_;                                  // I/O thread only: one read()
+  std::vector<Event> local_events_;                               // I/O thread only
+
+  std::mutex ev_mu_;
+  std::vector<Event> events_;
+  std::unordered_map<uint32_t, size_t> undelivered_;  // under ev_mu_: packets per port not yet in JS
+  bool delivery_scheduled_ = false;
+
+  // Main thread only. Holds keep the loop alive: a port reading, a drain or a close awaited.
+  struct JsPort {
+    std::shared_ptr<Port> port;
+    Napi::FunctionReference callback;
+    bool reading = false;
+    bool closing = false;
+  };
+  std::unordered_map<uint32_t, JsPort> js_ports_;
+  uint32_t holds_ = 0;
+  uint32_t next_port_ = 1;
+};
+
+}  // namespace vnetkit

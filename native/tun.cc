@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: MIT
+// TUN/TAP: /dev/net/tun and its ioctls, and the packet ports JS reads and writes through.
+//
+// A tun device is created in the network namespace of the /dev/net/tun file, which is the namespace
+// current when open() ran. So open + TUNSETIFF run as one job on the namespace runner thread, inside
+// the target namespace; the fd then works from any thread. Ioctls on an existing fd do not depend
+// on the caller's namespace, but some take rtnl_lock (and the last close of a device waits for RCU),
+// so they run on the runner too, never on the main thread. Flag values come from <linux/if_tun.h>
+// here; JS passes booleans and names.
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "addon.h"
+#include "errors.h"
+#include "packet_io.h"
+#include "unique_fd.h"
+
+namespace vnetkit {
+
+namespace {
+
+struct TunOpenOptions {
+  std::string name;
+  bool tap = false, packet_info = false, vnet_hdr = false, multi_queue = false;
+  bool exclusive = false;    // create only: IFF_TUN_EXCL makes an existing name EBUSY
+  bool attach_only = false;  // open only: never create a device that is not there
+  int vnet_hdr_size = -1;
+  int64_t owner = -1, group = -1;
+  int persist = -1;  // -1: leave as it is
+};
+
+struct TunResult {
+  UniqueFd fd;
+  std::string name;
+  unsigned ifindex = 0;
+};
+
+bool Flag(Napi::Object o, const char* key) { return o.Has(key) && o.Get(key).ToBoolean().Value(); }
+int64_t Int(Napi::Object o, const char* key, int64_t dflt) {
+  Napi::Value v = o.Get(key);
+  return v.IsNumber() ? static_cast<int64_t>(v.As<Napi::Number>().DoubleValue()) : dflt;
+}
+
+void OpenTun(const TunOpenOptions& o, TunResult& r, SysError& err) {
+  unsigned before = 0;
+  if (o.attach_only && (before = if_nametoindex(o.name.c_str())) == 0) return err.set(ENODEV, "ioctl", "TUNSETIFF");
+  r.fd.reset(open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC));
+  if (!r.fd.valid()) return err.set(errno, "open", "/dev/net/tun");
+  ifreq ifr{};
+  strncpy(ifr.ifr_name, o.name.c_str(), IFNAMSIZ - 1);
+  ifr.ifr_flags = static_cast<short>((o.tap ? IFF_TAP : IFF_TUN) | (o.packet_info ? 0 : IFF_NO_PI) |
+                                     (o.vnet_hdr ? IFF_VNET_HDR : 0) | (o.multi_queue ? IFF_MULTI_QUEUE : 0) |
+                                     (o.exclusive ? IFF_TUN_EXCL : 0));
+  if (ioctl(r.fd.get(), TUNSETIFF, &ifr) != 0) return err.set(errno, "ioctl", "TUNSETIFF"), r.fd.reset();
+  r.name = ifr.ifr_name;
+  // The device vanished between the lookup and TUNSETIFF, which then made a new one: closing the fd
+  // removes that one again, so open() never leaves a device behind.
+  if (o.attach_only && if_nametoindex(r.name.c_str()) != before) return err.set(ENODEV, "ioctl", "TUNSETIFF"), r.fd.reset();
+  // Each option only when asked for (forcing owner/group would lock other users out). Persist
+  // last: a failure before it closes the fd, and a device this job created goes with it.
+  int fd = r.fd.get();
+  if (o.vnet_hdr_size >= 0 && ioctl(fd, TUNSETVNETHDRSZ, &o.vnet_hdr_size) != 0) return err.set(errno, "ioctl", "TUNSETVNETHDRSZ"), r.fd.reset();
+  if (o.owner >= 0 && ioctl(fd, TUNSETOWNER, static_cast<unsigned long>(o.owner)) != 0) return err.set(errno, "ioctl", "TUNSETOWNER"), r.fd.reset();
+  if (o.group >= 0 && ioctl(fd, TUNSETGROUP, static_cast<unsigned long>(o.group)) != 0) return err.set(errno, "ioctl", "TUNSETGROUP"), r.fd.reset();
+  if (o.persist >= 0 && ioctl(fd, TUNSETPERSIST, static_cast<unsigned long>(o.persist)) != 0) return err.set(errno, "ioctl", "TUNSETPERSIST"), r.fd.reset();
+  r.ifindex = if_nametoindex(r.name.c_str());
+}
+
+// tunOpen(nsFd, options) -> Promise<{ fd, name, ifindex }>
+Napi::Value TunOpen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int ns_fd = info[0].As<Napi::Number>().Int32Value();
+  Napi::Object o = info[1].As<Napi::Object>();
+  TunOpenOptions opts;
+  opts.name = o.Has("name") && o.Get("name").IsString() ? o.Get("name").As<Napi::String>().Utf8Value() : "";
+  opts.tap = Flag(o, "tap");
+  opts.packet_info = Flag(o, "packetInfo");
+  opts.vnet_hdr = Flag(o, "vnetHdr");
+  opts.multi_queue = Flag(o, "multiQueue");
+  opts.exclusive = Flag(o, "exclusive");
+  opts.attach_only = Flag(o, "attachOnly");
+  opts.vnet_hdr_size = static_cast<int>(Int(o, "vnetHdrSize", -1));
+  opts.owner = Int(o, "owner", -1);
+  opts.group = Int(o, "group", -1);
+  if (o.Get("persist").IsBoolean()) opts.persist = o.Get("persist").ToBoolean().Value() ? 1 : 0;
+  auto result = std::make_shared<TunResult>();
+  auto job = std::make_unique<NsJob>();
+  job->work = [opts, result](SysError& err) { OpenTun(opts, *result, err); };
+  // The device's flags are read back over rtnetlink (IFLA_TUN_*) by JS: TUNGETIFF reports IFF_NOFILTER
+  // in the bit IFF_NO_PI also uses, so it cannot tell whether packet information is on.
+  job->finish = [result](Napi::Env env) -> Napi::Value {
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("name", result->name);
+    out.Set("ifindex", Napi::Number::New(env, result->ifindex));
+    out.Set("fd", Napi::Number::New(env, result->fd.release()));
+    return out;
+  };
+  return Runner(env).Submit(env, ns_fd, std::move(job));
+}
+
+// tunIoctl(fd, op, value) -> Promise<void>, on a dup of fd so close() meanwhile cannot redirect it.
+Napi::Value TunIoctl(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  std::string op = info[1].As<Napi::String>().Utf8Value();
+  int64_t value = info[2].IsNumber() ? static_cast<int64_t>(info[2].As<Napi::Number>().DoubleValue()) : 0;
+  unsigned long request;
+  if (op == "persist") request = TUNSETPERSIST;
+  else if (op == "owner") request = TUNSETOWNER;
+  else if (op == "group") request = TUNSETGROUP;
+  else if (op == "vnetHdrSize") request = TUNSETVNETHDRSZ;
+  else if (op == "attachQueue" || op == "detachQueue") request = TUNSETQUEUE;
+  else throw Napi::TypeError::New(env, "tunIoctl: unknown op " + op);
+  auto dup_fd = std::make_shared<UniqueFd>(fcntl(fd, F_DUPFD_CLOEXEC, 3));
+  if (!dup_fd->valid()) throw MakeSysError(env, errno, "fcntl", "tun fd");
+  auto job = std::make_unique<NsJob>();
+  job->work = [dup_fd, op, request, value](SysError& err) {
+    int rc;
+    const char* name = op == "persist" ? "TUNSETPERSIST" : op == "owner" ? "TUNSETOWNER" : op == "group" ? "TUNSETGROUP"
+                     : op == "vnetHdrSize" ? "TUNSETVNETHDRSZ" : "TUNSETQUEUE";
+    if (request == TUNSETQUEUE) {
+      ifreq ifr{};
+      ifr.ifr_flags = op == "attachQueue" ? IFF_ATTACH_QUEUE : IFF_DETACH_QUEUE;
+      rc = ioctl(dup_fd->get(), request, &ifr);
+    } else if (request == TUNSETVNETHDRSZ) {
+      int size = static_cast<int>(value);
+      rc = ioctl(dup_fd->get(), request, &size);
+    } else {
+      rc = ioctl(dup_fd->get(), request, static_cast<unsigned long>(value));
+    }
+    if (rc != 0) err.set(errno, "ioctl", name);
+    dup_fd->reset();
+  };
+  return Runner(env).Submit(env, -1, std::move(job));
+}
+
+// tunClose(fd) -> Promise<void>: the last close of a non-persistent device unregisters it.
+Napi::Value TunClose(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto fd = std::make_shared<UniqueFd>(info[0].As<Napi::Number>().Int32Value());
+  auto job = std::make_unique<NsJob>();
+  job->work = [fd](SysError&) { fd->reset(); };
+  return Runner(env).Submit(env, -1, std::move(job));
+}
+
+// packetAttach(fd, onEvent(kind, ...), writeHighWater) -> port id
+Napi::Value PacketAttach(const Napi::CallbackInfo& info) {
+  if (!info[1].IsFunction()) throw Napi::TypeError::New(info.Env(), "packetAttach(fd, onEvent, highWater)");
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  size_t hw = static_cast<size_t>(info[2].As<Napi::Number>().DoubleValue());
+  return Napi::Number::New(info.Env(), Packets(info.Env()).Attach(fd, info[1].As<Napi::Function>(), hw));
+}
+
+Napi::Value PacketRead(const Napi::CallbackInfo& info) {
+  Packets(info.Env()).SetReading(info[0].As<Napi::Number>().Uint32Value(), info[1].ToBoolean());
+  return info.Env().Undefined();
+}
+
+// packetWrite(port, packet | packet[]) -> bytes queued (-1: port closed)
+Napi::Value PacketWrite(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<std::pair<const uint8_t*, size_t>> packets;
+  auto add = [&](Napi::Value v) {
+    if (!v.IsTypedArray()) throw Napi::TypeError::New(env, "a packet must be a Uint8Array");
+    Napi::TypedArray ta = v.As<Napi::TypedArray>();
+    packets.emplace_back(static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset(), ta.ByteLength());
+  };
+  if (info[1].IsArray()) {
+    Napi::Array arr = info[1].As<Napi::Array>();
+    packets.reserve(arr.Length());
+    for (uint32_t i = 0; i < arr.Length(); i++) add(arr.Get(i));
+  } else {
+    add(info[1]);
+  }
+  return Napi::Number::New(env, Packets(env).Write(info[0].As<Napi::Number>().Uint32Value(), packets));
+}
+
+Napi::Value PacketClose(const Napi::CallbackInfo& info) {
+  Packets(info.Env()).Close(info[0].As<Napi::Number>().Uint32Value());
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void RegisterTunOps(Napi::Env env, Napi::Object exports) {
+  exports.Set("tunOpen", Napi::Function::New(env, TunOpen));
+  exports.Set("tunIoctl", Napi::Function::New(env, TunIoctl));
+  exports.Set("tunClose", Napi::Function::New(env, TunClose));
+  exports.Set("packetAttach", Napi::Function::New(env, PacketAttach));
+  exports.Set("packetRead", Napi::Function::New(env, PacketRead));
+  exports.Set("packetWrite", Napi::Function::New(env, PacketWrite));
+  exports.Set("packetClose", Napi::Function::New(env, PacketClose));
+  // IFLA_TUN_TYPE values, so JS can read a device's mode from rtnetlink without copying numbers.
+  Napi::Object types = Napi::Object::New(env);
+  types.Set("tun", IFF_TUN);
+  types.Set("tap", IFF_TAP);
+  exports.Set("tunTypes", types);
+}
+
+}  // namespace vnetkit
