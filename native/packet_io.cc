@@ -80,9 +80,9 @@ void PacketIo::Push(Command cmd) {
 void PacketIo::Hold(Napi::Env env) { if (holds_++ == 0) tsfn_.Ref(env); }
 void PacketIo::Release(Napi::Env env) { if (holds_ > 0 && --holds_ == 0) tsfn_.Unref(env); }
 
-uint32_t PacketIo::Attach(int fd, Napi::Function on_event, size_t write_high_water) {
+uint32_t PacketIo::Attach(int fd, Napi::Function on_event) {
   auto port = std::make_shared<Port>();
-  port->id = next_port_++, port->fd = fd, port->high_water = write_high_water;
+  port->id = next_port_++, port->fd = fd;
   js_ports_[port->id] = JsPort{port, Napi::Persistent(on_event)};
   Push(Command{Command::kAttach, port});
   return port->id;
@@ -111,8 +111,10 @@ double PacketIo::Write(uint32_t id, const std::vector<std::pair<const uint8_t*, 
       bytes += len;
     }
     queued = p.queued += bytes;
-    // Set under the lock, after counting, so the thread cannot miss it when the queue empties.
-    if (queued > p.high_water && !p.drain_wanted.exchange(true)) hold = true;
+    // Every write holds the loop until the queue is written out (a script that writes and ends
+    // must not exit first); kDrain releases it. Set under the lock, after counting, so the thread
+    // cannot miss it when the queue empties.
+    if (!p.drain_wanted.exchange(true)) hold = true;
   }
   if (hold) Hold(it->second.callback.Env());
   if (!p.flush_pending.exchange(true)) Push(Command{Command::kFlush, it->second.port});

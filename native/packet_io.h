@@ -30,10 +30,10 @@ class PacketIo {
 
   // Main thread only. A port owns `fd` until Close() hands it back in its kClosed event. Ports get
   // fresh ids, so a recycled fd number can never receive another port's events.
-  uint32_t Attach(int fd, Napi::Function on_event, size_t write_high_water);
+  uint32_t Attach(int fd, Napi::Function on_event);
   void SetReading(uint32_t port, bool on);
   // Copies the packets into the port's queue; returns the bytes now queued, or -1 for a closed port.
-  // Above the high-water mark a kDrain event follows once the queue has been written out.
+  // A kDrain event follows once the queue has been written out (JS waits for it above the mark).
   double Write(uint32_t port, const std::vector<std::pair<const uint8_t*, size_t>>& packets);
   void Close(uint32_t port);
 
@@ -41,7 +41,6 @@ class PacketIo {
   struct Port {
     uint32_t id = 0;
     int fd = -1;
-    size_t high_water = 0;
     std::mutex out_mu;
     std::vector<uint8_t> out;  // [u32 length][bytes]... accepted from JS, not yet taken by the thread
     std::atomic<size_t> queued{0};

@@ -150,12 +150,11 @@ Napi::Value TunClose(const Napi::CallbackInfo& info) {
   return Runner(env).Submit(env, -1, std::move(job));
 }
 
-// packetAttach(fd, onEvent(kind, ...), writeHighWater) -> port id
+// packetAttach(fd, onEvent(kind, ...)) -> port id
 Napi::Value PacketAttach(const Napi::CallbackInfo& info) {
-  if (!info[1].IsFunction()) throw Napi::TypeError::New(info.Env(), "packetAttach(fd, onEvent, highWater)");
+  if (!info[1].IsFunction()) throw Napi::TypeError::New(info.Env(), "packetAttach(fd, onEvent)");
   int fd = info[0].As<Napi::Number>().Int32Value();
-  size_t hw = static_cast<size_t>(info[2].As<Napi::Number>().DoubleValue());
-  return Napi::Number::New(info.Env(), Packets(info.Env()).Attach(fd, info[1].As<Napi::Function>(), hw));
+  return Napi::Number::New(info.Env(), Packets(info.Env()).Attach(fd, info[1].As<Napi::Function>()));
 }
 
 Napi::Value PacketRead(const Napi::CallbackInfo& info) {

@@ -63,10 +63,10 @@ export interface NativeBinding {
   /** Closes a tun fd on the namespace thread (the last close of a non-persistent device unregisters it). */
   tunClose(fd: number): Promise<void>;
   /** Hands `fd` to the packet I/O thread; returns the port id. Events: see PacketEventHandler. */
-  packetAttach(fd: number, onEvent: PacketEventHandler, writeHighWater: number): number;
+  packetAttach(fd: number, onEvent: PacketEventHandler): number;
   /** Starts (true) or pauses (false) reading a port. */
   packetRead(port: number, on: boolean): void;
-  /** Queues packets (copied); returns the bytes now queued, or -1 if the port is closed. */
+  /** Queues packets (copied); returns the bytes now queued, or -1 if the port is closed. A PACKET_DRAIN follows once written. */
   packetWrite(port: number, packets: Uint8Array | Uint8Array[]): number;
   /** Detaches the port; its PACKET_CLOSED event gives the fd back. */
   packetClose(port: number): void;

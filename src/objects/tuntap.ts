@@ -64,13 +64,7 @@ function failure(reason: TunTapFailure, e: NativeFailure, op: string, device: st
   });
 }
 
-interface TunFlags {
-  mode: TunTapMode;
-  packetInfo: boolean;
-  vnetHdr: boolean;
-  multiQueue: boolean;
-  persist: boolean;
-}
+type TunFlags = { mode: TunTapMode; packetInfo: boolean; vnetHdr: boolean; multiQueue: boolean; persist: boolean };
 
 /** A tun device's flags as rtnetlink reports them (IFLA_TUN_*); undefined for other devices. */
 function tunFlags(link: Link): TunFlags | undefined {
@@ -105,15 +99,11 @@ async function openError(e: unknown, op: string, o: TunOpenOptions, ns: Namespac
   if (err.path !== 'TUNSETIFF' || !name) return failure('system', err, op, name, 'The kernel refused the request');
   if (err.code === 'ENODEV') return failure('not-found', err, op, name, `No device "${name}" in ${ns.label}; TunTap.create() makes one`);
   const dev = await describeDevice(name, ns).catch(() => undefined);
-  if (dev && !dev.tun) {
-    return failure('name-in-use', err, op, name, `"${name}" is a ${dev.link.kind ?? 'network'} device, not a tun/tap one; choose another name`);
-  }
+  if (dev && !dev.tun) return failure('name-in-use', err, op, name, `"${name}" is a ${dev.link.kind ?? 'network'} device, not a tun/tap one; choose another name`);
   if (err.code === 'EBUSY' && o.exclusive) {
     return failure('name-in-use', err, op, name, `A ${dev?.tun?.mode ?? 'tun/tap'} device "${name}" already exists; TunTap.open("${name}") attaches to it`);
   }
-  if (err.code === 'EBUSY') {
-    return failure('busy', err, op, name, `"${name}" is already attached to another file descriptor; only a multiQueue device takes more than one`);
-  }
+  if (err.code === 'EBUSY') return failure('busy', err, op, name, `"${name}" is already attached to another file descriptor; only a multiQueue device takes more than one`);
   const mode = o.tap ? 'tap' : 'tun';
   if (err.code === 'EINVAL' && dev?.tun && (dev.tun.mode !== mode || dev.tun.multiQueue !== o.multiQueue)) {
     const has = `${dev.tun.mode}${dev.tun.multiQueue ? ' multi-queue' : ''}`;
@@ -122,9 +112,8 @@ async function openError(e: unknown, op: string, o: TunOpenOptions, ns: Namespac
   return failure('system', err, op, name, 'The kernel refused TUNSETIFF');
 }
 
-function nsFdOf(ns: Namespace): number {
-  return ns === Namespace.current() ? -1 : ns.assertOpen();
-}
+const nsFdOf = (ns: Namespace): number => (ns === Namespace.current() ? -1 : ns.assertOpen());
+const closedError = (device: string, syscall: string) => new TunTapError(`"${device}" queue is closed`, { errno: -9, syscall, device, reason: 'system' });
 
 /**
  * One queue (fd) of a tun/tap device, as a Duplex in object mode: each chunk read is one packet
@@ -139,8 +128,7 @@ export class TunQueue extends Duplex {
   private readonly port: number;
   private reading = false;
   private drainCb: ((e?: Error | null) => void) | undefined;
-  private outbox: Uint8Array | Uint8Array[] | undefined;
-  private outboxCb: ((e?: Error | null) => void) | undefined;
+  private outbox: [Uint8Array | Uint8Array[], (e?: Error | null) => void] | undefined;
   private onDetached: ((fd: number) => void) | undefined;
   private released: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
@@ -153,16 +141,12 @@ export class TunQueue extends Duplex {
     readonly device: string,
   ) {
     super({ objectMode: true, readableHighWaterMark: 1024, writableHighWaterMark: 1024 });
-    this.port = native().packetAttach(fd, (kind, a, b, c) => this.onEvent(kind, a, b, c), WRITE_HIGH_WATER);
+    this.port = native().packetAttach(fd, (kind, a, b, c) => this.onEvent(kind, a, b, c));
   }
 
   private onEvent(kind: number, a: unknown, b: unknown, c: unknown): void {
     if (kind === PACKETS) return this.onPackets(a as Buffer);
-    if (kind === PACKET_DRAIN) {
-      const cb = this.drainCb;
-      this.drainCb = undefined;
-      return cb?.();
-    }
+    if (kind === PACKET_DRAIN) return this.drainCb?.(), (this.drainCb = undefined);
     if (kind === PACKET_CLOSED) return this.onDetached?.(a as number);
     if (kind !== PACKET_ERROR) return;
     const e = { errno: -(a as number), code: errnoCode(a as number), syscall: b as string };
@@ -193,9 +177,7 @@ export class TunQueue extends Duplex {
     native().packetRead(this.port, on);
   }
 
-  override _read(): void {
-    this.setReading(true);
-  }
+  override _read(): void { this.setReading(true); }
 
   /** Queues one packet; false means wait for 'drain' (stream semantics). Throws for a non-packet. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -207,41 +189,30 @@ export class TunQueue extends Duplex {
     return super.write(chunk, encoding, cb);
   }
 
-  override _write(chunk: Uint8Array, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    this.send(chunk, cb);
-  }
-
-  override _writev(chunks: { chunk: Uint8Array }[], cb: (e?: Error | null) => void): void {
-    this.send(chunks.map((c) => c.chunk), cb);
-  }
+  override _write(chunk: Uint8Array, _enc: BufferEncoding, cb: (e?: Error | null) => void): void { this.send(chunk, cb); }
+  override _writev(chunks: { chunk: Uint8Array }[], cb: (e?: Error | null) => void): void { this.send(chunks.map((c) => c.chunk), cb); }
 
   // The native copy is made on the next tick, with the callback: writes made meanwhile (say, replies
   // to a batch just read) wait in the Writable's buffer and come as one _writev, so a batch costs
   // one call and at most one thread wake-up instead of one per packet. That is what lets the JS and
   // packet threads work at the same time. The chunk is not touched after the callback.
   private send(packets: Uint8Array | Uint8Array[], cb: (e?: Error | null) => void): void {
-    this.outbox = packets;
-    this.outboxCb = cb;
+    this.outbox = [packets, cb];
     process.nextTick(() => this.flush());
   }
 
   private flush(): void {
-    const packets = this.outbox;
-    const cb = this.outboxCb;
-    if (!packets || !cb) return;
+    if (!this.outbox) return;
+    const [packets, cb] = this.outbox;
     this.outbox = undefined;
-    this.outboxCb = undefined;
     const queued = native().packetWrite(this.port, packets);
-    if (queued < 0) cb(new TunTapError(`"${this.device}" queue is closed`, { errno: -9, syscall: 'write', device: this.device, reason: 'system' }));
+    if (queued < 0) cb(closedError(this.device, 'write'));
     else if (queued > WRITE_HIGH_WATER) this.drainCb = cb;
     else cb();
   }
 
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
-    this.release().then(
-      () => cb(err),
-      (e: Error) => cb(err ?? e),
-    );
+    this.release().then(() => cb(err), (e: Error) => cb(err ?? e));
   }
 
   /** Gives the fd back from the packet thread and closes it on the namespace runner (may take ~20 ms). */
@@ -272,41 +243,25 @@ export class TunQueue extends Duplex {
     return this.closing;
   }
 
-  /**
-   * Takes this queue out of the device's rotation (multi-queue devices): the kernel stops
-   * steering packets to it, without closing it.
-   *
-   * Equivalent to: ioctl(fd, TUNSETQUEUE, IFF_DETACH_QUEUE)
-   */
-  detach(): Promise<void> {
-    return this.queueIoctl('detachQueue');
-  }
-
+  /** Takes this queue out of a multi-queue device's rotation without closing it (TUNSETQUEUE, IFF_DETACH_QUEUE). */
+  detach(): Promise<void> { return this.queueIoctl('detachQueue'); }
   /** Puts a detached queue back (TUNSETQUEUE, IFF_ATTACH_QUEUE). */
-  attach(): Promise<void> {
-    return this.queueIoctl('attachQueue');
-  }
+  attach(): Promise<void> { return this.queueIoctl('attachQueue'); }
 
   private async queueIoctl(op: 'attachQueue' | 'detachQueue'): Promise<void> {
-    if (this.released) throw new TunTapError(`"${this.device}" queue is closed`, { errno: -9, syscall: 'ioctl', device: this.device, reason: 'system' });
-    try {
-      await native().tunIoctl(this.fd, op);
-    } catch (e) {
-      throw failure('system', e as NativeFailure, `${op === 'attachQueue' ? 'attach' : 'detach'} queue of "${this.device}"`, this.device,
-        'TUNSETQUEUE needs a multiQueue device, and a queue that is not already in that state');
-    }
+    if (this.released) throw closedError(this.device, 'ioctl');
+    await native().tunIoctl(this.fd, op).catch((e: NativeFailure) => {
+      const hint = 'TUNSETQUEUE needs a multiQueue device, and a queue that is not already in that state';
+      throw failure('system', e, `${op === 'attachQueue' ? 'attach' : 'detach'} queue of "${this.device}"`, this.device, hint);
+    });
   }
 
-  override async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
-  }
+  override [Symbol.asyncDispose](): Promise<void> { return this.close(); }
 }
 
 /**
- * A TUN or TAP device and its first queue. `link` is its Link (addresses, MTU, master... via
- * rtnetlink).
- *
- * Equivalent to: `ip tuntap add dev NAME mode tun|tap [pi] [vnet_hdr] [multi_queue] [user U] [group G]`,
+ * A TUN or TAP device and its first queue; `link` is its Link (addresses, MTU, master via rtnetlink).
+ * Equivalent to: `ip tuntap add dev NAME mode tun|tap [pi] [vnet_hdr] [multi_queue] [user U] [group G]`
  * plus a program holding the fd.
  */
 export class TunTap extends TunQueue {
@@ -328,11 +283,7 @@ export class TunTap extends TunQueue {
     super(opened.fd, opened.name);
     const flags = tunFlags(link)!;
     this.name = opened.name;
-    this.mode = flags.mode;
-    this.packetInfo = flags.packetInfo;
-    this.vnetHdr = flags.vnetHdr;
-    this.multiQueue = flags.multiQueue;
-    this.persistent = flags.persist;
+    ({ mode: this.mode, packetInfo: this.packetInfo, vnetHdr: this.vnetHdr, multiQueue: this.multiQueue, persist: this.persistent } = flags);
   }
 
   /**
@@ -367,12 +318,7 @@ export class TunTap extends TunQueue {
 
   private static async start(o: TunOpenOptions, options: Partial<TunTapOptions>, op: string, created: boolean): Promise<TunTap> {
     const ns = options.namespace ?? Namespace.current();
-    let opened: OpenedTun;
-    try {
-      opened = await native().tunOpen(nsFdOf(ns), o);
-    } catch (e) {
-      throw await openError(e, op, o, ns);
-    }
+    const opened = await native().tunOpen(nsFdOf(ns), o).catch(async (e) => Promise.reject(await openError(e, op, o, ns)));
     try {
       const link = await Link.get(opened.ifindex || opened.name, ns);
       if (options.up) await link.setUp();
@@ -394,12 +340,7 @@ export class TunTap extends TunQueue {
     const op = `add a queue to "${this.name}"`;
     if (!this.multiQueue) throw new InvalidArgumentError('multiQueue', false, `"${this.name}" was not created with multiQueue: true; it has one queue`);
     const o: TunOpenOptions = { name: this.name, tap: this.mode === 'tap', packetInfo: this.packetInfo, vnetHdr: this.vnetHdr, multiQueue: true, attachOnly: true };
-    let opened: OpenedTun;
-    try {
-      opened = await native().tunOpen(nsFdOf(this.namespace), o);
-    } catch (e) {
-      throw await openError(e, op, o, this.namespace);
-    }
+    const opened = await native().tunOpen(nsFdOf(this.namespace), o).catch(async (e) => Promise.reject(await openError(e, op, o, this.namespace)));
     const q = new TunQueue(opened.fd, this.name);
     this.queues.add(q);
     q.once('close', () => this.queues.delete(q));
@@ -407,9 +348,7 @@ export class TunTap extends TunQueue {
   }
 
   /** Every queue opened with addQueue() and not closed. */
-  get extraQueues(): TunQueue[] {
-    return [...this.queues];
-  }
+  get extraQueues(): TunQueue[] { return [...this.queues]; }
 
   /** Closes the extra queues and this one. A non-persistent device then goes away. */
   override async close(): Promise<void> {
@@ -425,21 +364,14 @@ export class TunTap extends TunQueue {
    */
   async delete(): Promise<void> {
     if (this.persistent) {
-      try {
-        await native().tunIoctl(this.fd, 'persist', 0);
-        this.persistent = false;
-      } catch (e) {
-        throw failure('system', e as NativeFailure, `delete "${this.name}"`, this.name, 'TUNSETPERSIST failed');
-      }
+      await native().tunIoctl(this.fd, 'persist', 0).catch((e: NativeFailure) => {
+        throw failure('system', e, `delete "${this.name}"`, this.name, 'TUNSETPERSIST failed');
+      });
+      this.persistent = false;
     }
     await this.close();
-    const index = this.link.index;
-    try {
-      const still = await Link.get(index, this.namespace);
-      if (still.name === this.name && still.kind === 'tun') await still.delete();
-    } catch (e) {
-      if (!(e instanceof LinkNotFoundError)) throw e;
-    }
+    const still = await describeDevice(this.name, this.namespace);
+    if (still?.tun && still.link.index === this.link.index) await still.link.delete().catch((e) => (e instanceof LinkNotFoundError ? undefined : Promise.reject(e)));
   }
 }
 
@@ -447,12 +379,7 @@ export class TunTap extends TunQueue {
 function nativeOptions(options: Partial<TunTapOptions>, what: 'create' | 'open'): TunOpenOptions {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', options, 'expected an object');
   if (options.mode !== 'tun' && options.mode !== 'tap') throw new InvalidArgumentError('mode', options.mode, "mode is 'tun' or 'tap'");
-  const o: TunOpenOptions = {
-    tap: options.mode === 'tap',
-    packetInfo: !!options.packetInfo,
-    vnetHdr: !!options.vnetHdr,
-    multiQueue: !!options.multiQueue,
-  };
+  const o: TunOpenOptions = { tap: options.mode === 'tap', packetInfo: !!options.packetInfo, vnetHdr: !!options.vnetHdr, multiQueue: !!options.multiQueue };
   if (options.name !== undefined) o.name = validateIfName(options.name);
   if (typeof options.vnetHdr === 'number') o.vnetHdrSize = validateUint(options.vnetHdr, 'vnetHdr', 10, 1024);
   // 0xffffffff is the kernel's "no owner" (INVALID_UID), not an id anyone can have.
