@@ -12,7 +12,7 @@ const { join } = require('node:path');
 const { Link, TunTap } = require('..');
 const { ip, median, now, saveResults } = require('./stats');
 
-const RUNS = Number(process.env.BENCH_RUNS || 5);
+const RUNS = Number(process.env.BENCH_RUNS || 7);
 const SECONDS = Number(process.env.BENCH_TUN_SECONDS || 1);
 const WINDOW = Number(process.env.BENCH_TUN_WINDOW || 64);
 const TAPS = Number(process.env.BENCH_TAPS || 100);
@@ -47,7 +47,7 @@ function echoRequest(len) {
 const isEchoReply = (p) => p.length > 20 && p[0] >> 4 === 4 && p[9] === 1 && p[20] === 0;
 
 /** One vnetkit run: replies per second over SECONDS. */
-async function vnetkitRun(len) {
+async function vnetkitRun(len, seconds = SECONDS) {
   const tun = await TunTap.open(DEV, { mode: 'tun' });
   const pkt = echoRequest(len);
   for (let i = 0; i < WINDOW; i++) tun.write(pkt);
@@ -59,7 +59,7 @@ async function vnetkitRun(len) {
     seen = replies;
   }, 200);
   const start = now();
-  const end = start + SECONDS * 1e6;
+  const end = start + seconds * 1e6;
   for await (const p of tun) {
     if (!isEchoReply(p)) continue;
     replies++;
@@ -91,11 +91,15 @@ async function throughput() {
     for (const len of [64, 1400]) {
       const vk = [];
       const c = [];
+      await vnetkitRun(len, 0.3); // warm-up: JIT, first allocations
       for (let r = 0; r < RUNS; r++) {
         if (haveC) c.push(cRun(bin, len));
         vk.push(await vnetkitRun(len));
       }
-      rows.push({ len, vnetkit: median(vk), c: haveC ? median(c) : undefined, samples: { vnetkit: vk, c } });
+      // Runs alternate, so each pair saw the same machine; the median of the pairs' ratios is the
+      // figure least disturbed by other load on a shared VM.
+      const ratio = haveC ? median(vk.map((v, i) => v / c[i])) : undefined;
+      rows.push({ len, vnetkit: median(vk), c: haveC ? median(c) : undefined, ratio, samples: { vnetkit: vk, c } });
     }
   } finally {
     execFileSync('ip', ['link', 'del', DEV]);
@@ -103,7 +107,7 @@ async function throughput() {
   }
   console.log(`\nICMP echo through a TUN fd (write request, read reply), ${WINDOW} in flight, median of ${RUNS} runs of ${SECONDS}s`);
   for (const r of rows) {
-    const ratio = r.c ? ` = ${((100 * r.vnetkit) / r.c).toFixed(0)}% of C` : '';
+    const ratio = r.c ? ` = ${((100 * r.vnetkit) / r.c).toFixed(0)}% of C (median of per-run ratios ${(100 * r.ratio).toFixed(0)}%)` : '';
     console.log(`  ${String(r.len).padStart(5)} B  vnetkit ${Math.round(r.vnetkit).toLocaleString('en').padStart(9)} pps   C loop ${r.c ? Math.round(r.c).toLocaleString('en').padStart(9) : '        -'} pps${ratio}`);
   }
   return rows;
@@ -116,28 +120,33 @@ async function taps() {
     await fn();
     return (now() - t) / 1e3;
   };
-  const results = {};
-  results.vnetkitSeq = await timed(async () => {
-    for (const name of names) await (await TunTap.create({ name, mode: 'tap', persist: true })).close();
-    for (const name of names) await (await TunTap.open(name, { mode: 'tap' })).delete();
-  });
-  results.vnetkitBulk = await timed(async () => {
-    await Promise.all(names.map(async (name) => (await TunTap.create({ name, mode: 'tap', persist: true })).close()));
-    await Link.deleteMany(await Promise.all(names.map((n) => Link.get(n))));
-  });
-  results.ip = await timed(async () => {
-    for (const name of names) await ip('tuntap', 'add', 'dev', name, 'mode', 'tap');
-    for (const name of names) await ip('tuntap', 'del', 'dev', name, 'mode', 'tap');
-  });
-  console.log(`\ncreate + delete of ${TAPS} persistent taps`);
-  for (const [label, ms] of [
-    ['vnetkit: create+close each, then open+delete each', results.vnetkitSeq],
-    ['vnetkit: create all at once, Link.deleteMany', results.vnetkitBulk],
-    ['ip tuntap add / ip tuntap del, spawned per device', results.ip],
-  ]) {
-    console.log(`  ${label.padEnd(52)} ${ms.toFixed(0).padStart(7)} ms  ${((ms * 1000) / TAPS).toFixed(0).padStart(6)} µs/tap`);
+  const rows = [];
+  const pair = async (label, create, del) => {
+    const c = await timed(create);
+    const d = await timed(del);
+    rows.push({ label, create: c, delete: d, total: c + d });
+  };
+  await pair(
+    'vnetkit, one at a time: create+close / open+delete',
+    async () => { for (const name of names) await (await TunTap.create({ name, mode: 'tap', persist: true })).close(); },
+    async () => { for (const name of names) await (await TunTap.open(name, { mode: 'tap' })).delete(); },
+  );
+  await pair(
+    'vnetkit, all at once: create+close / Link.deleteMany',
+    () => Promise.all(names.map(async (name) => (await TunTap.create({ name, mode: 'tap', persist: true })).close())),
+    async () => Link.deleteMany(await Promise.all(names.map((n) => Link.get(n)))),
+  );
+  await pair(
+    'ip tuntap add / ip tuntap del, spawned per device',
+    async () => { for (const name of names) await ip('tuntap', 'add', 'dev', name, 'mode', 'tap'); },
+    async () => { for (const name of names) await ip('tuntap', 'del', 'dev', name, 'mode', 'tap'); },
+  );
+  console.log(`\ncreate + delete of ${TAPS} persistent taps (ms)`);
+  console.log(`  ${''.padEnd(54)} ${'create'.padStart(7)} ${'delete'.padStart(7)} ${'total'.padStart(7)}`);
+  for (const r of rows) {
+    console.log(`  ${r.label.padEnd(54)} ${r.create.toFixed(0).padStart(7)} ${r.delete.toFixed(0).padStart(7)} ${r.total.toFixed(0).padStart(7)}`);
   }
-  return results;
+  return rows;
 }
 
 exports.run = async function run() {

@@ -23,7 +23,7 @@ constexpr size_t kScratch = 65536 + 64;
 // How long the thread polls after its last work before it blocks in epoll_wait.
 constexpr int kSpinMicros = 50;
 // Packets written before reading what they provoked and handing it to JS.
-constexpr int kWritesPerHandoff = 16;
+constexpr int kWritesPerHandoff = 32;
 
 void PutLen(std::vector<uint8_t>& v, uint32_t n) { v.insert(v.end(), {uint8_t(n), uint8_t(n >> 8), uint8_t(n >> 16), uint8_t(n >> 24)}); }
 uint32_t GetLen(const uint8_t* p) { return p[0] | (p[1] << 8) | (p[2] << 16) | (uint32_t(p[3]) << 24); }
