@@ -2,6 +2,7 @@
 #include "packet_io.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -164,6 +165,7 @@ void PacketIo::ThreadMain() {
     if (has_commands_.exchange(false)) work = true, RunCommands();
     FlushEvents();
     if (work) last_work = std::chrono::steady_clock::now();
+    else if (spin) sched_yield();  // a thread waiting for this CPU (the main thread, say) goes first
   }
 }
 
