@@ -16,9 +16,6 @@ namespace {
 constexpr int kMaxEvents = 64;
 // Packets read from one port per wakeup, so one busy device cannot starve the others.
 constexpr int kReadsPerTurn = 64;
-// Undelivered packets per port before reading stops until JS has taken them (memory bound when the
-// main thread is busy; the kernel queue then fills and drops, as a NIC ring would).
-constexpr size_t kMaxUndelivered = 8192;
 // Largest frame a tun read can return: 64 KiB GSO packet plus virtio-net header and packet info.
 constexpr size_t kScratch = 65536 + 64;
 // How long the thread polls after its last work before it blocks in epoll_wait.
@@ -26,7 +23,6 @@ constexpr int kSpinMicros = 50;
 // Packets written before reading what they provoked and handing it to JS.
 constexpr int kWritesPerHandoff = 32;
 
-void PutLen(std::vector<uint8_t>& v, uint32_t n) { v.insert(v.end(), {uint8_t(n), uint8_t(n >> 8), uint8_t(n >> 16), uint8_t(n >> 24)}); }
 uint32_t GetLen(const uint8_t* p) { return p[0] | (p[1] << 8) | (p[2] << 16) | (uint32_t(p[3]) << 24); }
 }  // namespace
 
@@ -76,60 +72,6 @@ void PacketIo::Push(Command cmd) {
     uint64_t one = 1;
     (void)!write(wake_.get(), &one, sizeof one);
   }
-}
-
-void PacketIo::Hold(Napi::Env env) { if (holds_++ == 0) tsfn_.Ref(env); }
-void PacketIo::Release(Napi::Env env) { if (holds_ > 0 && --holds_ == 0) tsfn_.Unref(env); }
-
-uint32_t PacketIo::Attach(int fd, Napi::Function on_event) {
-  auto port = std::make_shared<Port>();
-  port->id = next_port_++, port->fd = fd;
-  js_ports_[port->id] = JsPort{port, Napi::Persistent(on_event)};
-  Push(Command{Command::kAttach, port});
-  return port->id;
-}
-
-void PacketIo::SetReading(uint32_t id, bool on) {
-  auto it = js_ports_.find(id);
-  if (it == js_ports_.end() || it->second.closing || it->second.reading == on) return;
-  it->second.reading = on;
-  on ? Hold(it->second.callback.Env()) : Release(it->second.callback.Env());
-  Push(Command{on ? Command::kRead : Command::kPause, it->second.port});
-}
-
-double PacketIo::Write(uint32_t id, const std::vector<std::pair<const uint8_t*, size_t>>& packets) {
-  auto it = js_ports_.find(id);
-  if (it == js_ports_.end() || it->second.closing) return -1;
-  Port& p = *it->second.port;
-  size_t queued;
-  bool hold = false;
-  {
-    std::lock_guard<std::mutex> lock(p.out_mu);
-    size_t bytes = 0;
-    for (auto& [data, len] : packets) {
-      PutLen(p.out, static_cast<uint32_t>(len));
-      p.out.insert(p.out.end(), data, data + len);
-      bytes += len;
-    }
-    queued = p.queued += bytes;
-    // Every write holds the loop until the queue is written out (a script that writes and ends
-    // must not exit first); kDrain releases it. Set under the lock, after counting, so the thread
-    // cannot miss it when the queue empties.
-    if (!p.drain_wanted.exchange(true)) hold = true;
-  }
-  if (hold) Hold(it->second.callback.Env());
-  if (!p.flush_pending.exchange(true)) Push(Command{Command::kFlush, it->second.port});
-  return static_cast<double>(queued);
-}
-
-void PacketIo::Close(uint32_t id) {
-  auto it = js_ports_.find(id);
-  if (it == js_ports_.end() || it->second.closing) return;
-  JsPort& js = it->second;
-  if (js.reading) Release(js.callback.Env());
-  js.reading = false, js.closing = true;
-  Hold(js.callback.Env());  // until kClosed reaches JS
-  Push(Command{Command::kClose, js.port});
 }
 
 void PacketIo::ThreadMain() {
@@ -277,12 +219,14 @@ void PacketIo::FlushWrites(Port& p) {
     size_t written = 0;
     while (p.send_pos < p.sending.size()) {
       uint32_t len = GetLen(&p.sending[p.send_pos]);
-      ssize_t w = p.dead ? -1 : write(p.fd, &p.sending[p.send_pos + 4], len);
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0 && errno == EAGAIN) return p.queued -= written, p.want_out = true, UpdateInterest(p);
+      // A dead port (device deleted) drops what is queued; errno is not consulted for it.
+      ssize_t w = p.dead ? 0 : write(p.fd, &p.sending[p.send_pos + 4], len);
+      int e = p.dead ? EBADFD : errno;
+      if (w < 0 && e == EINTR) continue;
+      if (w < 0 && e == EAGAIN) return p.queued -= written, p.want_out = true, UpdateInterest(p);
       // A refused packet (EIO: device down, EINVAL: malformed) is dropped, like a NIC would; JS
       // hears about it once per flush with a count, not once per packet.
-      if (w < 0) last_err = p.dead ? EBADFD : errno, failed++;
+      if (w < 0 || p.dead) last_err = e, failed++;
       p.send_pos += 4 + len;
       written += len;
       // A write into a tun often makes the kernel answer at once (an echo reply, an ARP reply):
@@ -312,48 +256,6 @@ void PacketIo::FlushEvents() {
   }
   local_events_.clear();
   if (schedule) tsfn_.NonBlockingCall([this](Napi::Env env, Napi::Function) { DeliverToJs(env); });
-}
-
-void PacketIo::DeliverToJs(Napi::Env env) {
-  std::vector<Event> batch;
-  std::vector<std::shared_ptr<Port>> unthrottle;
-  {
-    std::lock_guard<std::mutex> lock(ev_mu_);
-    batch.swap(events_);
-    for (auto& [id, n] : undelivered_) {
-      auto it = js_ports_.find(id);
-      if (n >= kMaxUndelivered && it != js_ports_.end()) unthrottle.push_back(it->second.port);
-    }
-    undelivered_.clear(), delivery_scheduled_ = false;
-  }
-  for (auto& port : unthrottle) Push(Command{Command::kUnthrottle, port});
-  Napi::HandleScope scope(env);
-  Napi::Value first_error;
-  for (auto& ev : batch) {
-    auto it = js_ports_.find(ev.port);
-    if (it == js_ports_.end()) continue;
-    Napi::Function cb = it->second.callback.Value();
-    std::vector<napi_value> args{Napi::Number::New(env, ev.kind)};
-    if (ev.kind == kPackets) {
-      args.push_back(Napi::Buffer<uint8_t>::Copy(env, ev.data.data(), ev.data.size()));
-      args.push_back(Napi::Number::New(env, ev.count));
-    } else if (ev.kind == kError) {
-      args.push_back(Napi::Number::New(env, ev.err));
-      args.push_back(Napi::String::New(env, ev.syscall));
-      args.push_back(Napi::Number::New(env, ev.count));
-    } else if (ev.kind == kClosed) {
-      args.push_back(Napi::Number::New(env, ev.fd));
-      js_ports_.erase(it);
-    }
-    if (ev.kind == kClosed || ev.kind == kDrain) Release(env);
-    try {
-      cb.Call(args);
-    } catch (const Napi::Error& e) {
-      // A throwing handler must not cost other ports their events; rethrow the first at the end.
-      if (first_error.IsEmpty()) first_error = e.Value();
-    }
-  }
-  if (!first_error.IsEmpty()) Napi::Error(env, first_error).ThrowAsJavaScriptException();
 }
 
 }  // namespace vnetkit

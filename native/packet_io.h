@@ -19,6 +19,9 @@ namespace vnetkit {
 // pool, which fs streams would tie up. Packets reach JS in batches, one Buffer per port per batch:
 // [u32 length][bytes] repeated. Separate from the netlink I/O thread so a slow rtnetlink request
 // never stalls packet flow, and the other way round.
+//
+// This file's half runs on the I/O thread (packet_io.cc); the main-thread half (the JS-facing calls
+// and the delivery of events to JS) is in tun.cc, next to the N-API functions that use it.
 class PacketIo {
  public:
   enum EventKind : uint32_t { kPackets = 0, kError = 1, kClosed = 2, kDrain = 3 };
@@ -38,6 +41,10 @@ class PacketIo {
   void Close(uint32_t port);
 
  private:
+  // Undelivered packets per port before reading stops until JS has taken them (memory bound when the
+  // main thread is busy; the kernel queue then fills and drops, as a NIC ring would).
+  static constexpr size_t kMaxUndelivered = 8192;
+
   struct Port {
     uint32_t id = 0;
     int fd = -1;
@@ -122,5 +129,8 @@ class PacketIo {
   uint32_t holds_ = 0;
   uint32_t next_port_ = 1;
 };
+
+// Frames in a packet buffer: [u32 length, little-endian][bytes].
+inline void PutLen(std::vector<uint8_t>& v, uint32_t n) { v.insert(v.end(), {uint8_t(n), uint8_t(n >> 8), uint8_t(n >> 16), uint8_t(n >> 24)}); }
 
 }  // namespace vnetkit

@@ -198,8 +198,8 @@ export class TunTapError extends VnetkitError {
   /** The device name, when known. */
   device?: string;
   reason: TunTapFailure;
-  constructor(message: string, init: { errno: number; syscall: string; path?: string; device?: string; reason: TunTapFailure; cause?: unknown }) {
-    super(message, errnoCode(init.errno), init.cause === undefined ? undefined : { cause: init.cause });
+  constructor(message: string, init: { errno: number; code?: string; syscall: string; path?: string; device?: string; reason: TunTapFailure; cause?: unknown }) {
+    super(message, init.code ?? errnoCode(init.errno), init.cause === undefined ? undefined : { cause: init.cause });
     this.errno = -Math.abs(init.errno);
     this.syscall = init.syscall;
     if (init.path !== undefined) this.path = init.path;

@@ -99,8 +99,8 @@ export interface OpenedTun {
 
 export type TunIoctlOp = 'persist' | 'owner' | 'group' | 'vnetHdrSize' | 'attachQueue' | 'detachQueue';
 
-/** Packet port events: (PACKETS, frames, count) | (ERROR, errno, syscall, count) | (CLOSED, fd) | (DRAIN). */
-export type PacketEventHandler = (kind: number, a?: unknown, b?: unknown, c?: unknown) => void;
+/** Packet port events: (PACKETS, frames, count) | (ERROR, errno, syscall, count, code, text) | (CLOSED, fd) | (DRAIN). */
+export type PacketEventHandler = (kind: number, a?: unknown, b?: unknown, c?: unknown, code?: unknown, text?: unknown) => void;
 export const PACKETS = 0;
 export const PACKET_ERROR = 1;
 export const PACKET_CLOSED = 2;

@@ -49,13 +49,14 @@ const WRITE_HIGH_WATER = 256 * 1024;
 /** Largest packet accepted: a 64 KiB GSO frame plus virtio-net header and packet information. */
 const MAX_PACKET = 65536 + 64;
 
-type NativeFailure = { code?: string; errno?: number; syscall?: string; path?: string };
+type NativeFailure = { code?: string; errno?: number; syscall?: string; path?: string; text?: string };
 
 function failure(reason: TunTapFailure, e: NativeFailure, op: string, device: string | undefined, hint: string): TunTapError {
   const errno = e.errno ?? -22;
   const what = [e.syscall, e.path].filter(Boolean).join(' ');
-  return new TunTapError(`${op} failed: ${errnoCode(errno)}: ${errnoMessage(errno)}${what ? ` (${what})` : ''}. ${hint}`, {
+  return new TunTapError(`${op} failed: ${e.code ?? errnoCode(errno)}: ${e.text ?? errnoMessage(errno)}${what ? ` (${what})` : ''}. ${hint}`, {
     errno,
+    ...(e.code ? { code: e.code } : {}),
     syscall: e.syscall ?? 'ioctl',
     ...(e.path ? { path: e.path } : {}),
     ...(device ? { device } : {}),
@@ -141,15 +142,15 @@ export class TunQueue extends Duplex {
     readonly device: string,
   ) {
     super({ objectMode: true, readableHighWaterMark: 1024, writableHighWaterMark: 1024 });
-    this.port = native().packetAttach(fd, (kind, a, b, c) => this.onEvent(kind, a, b, c));
+    this.port = native().packetAttach(fd, (kind, a, b, c, code, text) => this.onEvent(kind, a, b, c, code as string, text as string));
   }
 
-  private onEvent(kind: number, a: unknown, b: unknown, c: unknown): void {
+  private onEvent(kind: number, a: unknown, b: unknown, c: unknown, code?: string, text?: string): void {
     if (kind === PACKETS) return this.onPackets(a as Buffer);
     if (kind === PACKET_DRAIN) return this.drainCb?.(), (this.drainCb = undefined);
     if (kind === PACKET_CLOSED) return this.onDetached?.(a as number);
     if (kind !== PACKET_ERROR) return;
-    const e = { errno: -(a as number), code: errnoCode(a as number), syscall: b as string };
+    const e = { errno: -(a as number), code: code ?? errnoCode(a as number), syscall: b as string, ...(text ? { text } : {}) };
     if (e.code === 'EBADFD') {
       this.destroy(failure('device-removed', e, `${b} on "${this.device}"`, this.device, 'The device was deleted while this queue was open'));
     } else if (b === 'write') {

@@ -297,6 +297,17 @@ describeKernel('TunTap', () => {
     await t2.close(); // idempotent
   });
 
+  test('a device deleted under an open queue ends the stream with device-removed', async () => {
+    const tun = await TunTap.create({ mode: 'tun', name: uniqueName('dr') });
+    const reading = (async () => {
+      for await (const _ of tun) void _;
+    })();
+    await new Promise((r) => setTimeout(r, 50));
+    ip('link', 'del', tun.name);
+    await expect(reading).rejects.toMatchObject({ name: 'TunTapError', reason: 'device-removed', code: 'EBADFD' });
+    await tun.close();
+  });
+
   test('backpressure: write() reports a full queue and drains; reading pauses while nobody reads', async () => {
     const tun = await TunTap.create({ mode: 'tun', name: uniqueName('bp'), up: true });
     try {
