@@ -4,7 +4,7 @@
 
 import { DecodedMessage, decodeMessageBody, decodeStruct, encodeMessageBody, Pick, pickAttrs, Values } from '../netlink/codec';
 import { NLM_F_CREATE, NLM_F_EXCL } from '../netlink/constants';
-import { NlMsg, RequestBuilder } from '../netlink/message';
+import { RequestBuilder } from '../netlink/message';
 import * as C from './constants';
 import { linkAttrs, linkMessage } from './link-attrs';
 import { ifinfomsg } from './structs';
@@ -17,10 +17,6 @@ export function linkRequest(type: number, flags: number, header: Values, attrs: 
 }
 
 export const newLinkFlags = NLM_F_CREATE | NLM_F_EXCL;
-
-export function decodeLink(msg: NlMsg): DecodedMessage {
-  return decodeLinkPayload(msg.payload);
-}
 
 export function decodeLinkPayload(payload: Uint8Array): DecodedMessage {
   return decodeMessageBody(linkMessage, payload, 16);
