@@ -48,7 +48,7 @@ if (process.argv[2] === '--inside') {
   // files (what `ip netns exec` binds over /etc) without touching the machine's /etc.
   sh('d=$(mktemp -d) && mount -t tmpfs vnetkit-etc "$d" && mkdir "$d/u" "$d/w" && ' +
     'mount -t overlay vnetkit-etc -o "lowerdir=/etc,upperdir=$d/u,workdir=$d/w" /etc 2>/dev/null || true');
-  // lo up without `ip`: the library is not trusted to set up its own test bed.
+  // lo up with the `ip` oracle: the library under test does not set up its own test bed.
   sh('ip link set lo up 2>/dev/null || true');
   process.env.VNETKIT_SANDBOX = '1';
   // In band: kernel tests share the sandbox namespace, and ip-oracle comparisons must not race.
