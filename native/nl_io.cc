@@ -23,7 +23,7 @@ constexpr size_t kEventsPerHandoff = 16;
 constexpr int kSendsPerRound = 8;
 }  // namespace
 
-NlIo::NlIo(Napi::Env env) : state_(std::make_shared<TsfnState>()) {
+NlIo::NlIo(Napi::Env env) {
   epoll_.reset(epoll_create1(EPOLL_CLOEXEC));
   if (!epoll_.valid()) throw Napi::Error::New(env, std::string("epoll_create1: ") + strerror(errno));
   wake_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
@@ -32,20 +32,14 @@ NlIo::NlIo(Napi::Env env) : state_(std::make_shared<TsfnState>()) {
   ev.events = EPOLLIN;
   ev.data.fd = wake_.get();
   epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wake_.get(), &ev);
-  // See NsRunner: the thread-safe function may be finalized first during environment teardown.
-  std::shared_ptr<TsfnState> state = state_;
-  tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function(), "vnetkit-nl-io", 0, 1, [this, state](Napi::Env) {
-    if (state->owner_alive) StopThread();
-    state->finalized = true;
-  });
-  tsfn_.Unref(env);  // JS refs only while requests are pending or a subscription is active
+  // JS refs the function only while requests are pending or a subscription is active.
+  tsfn_ = teardown_.Create(env, "vnetkit-nl-io", [this] { StopThread(); });
   thread_ = std::thread([this] { ThreadMain(); });
 }
 
 NlIo::~NlIo() {
   StopThread();
-  state_->owner_alive = false;
-  if (!state_->finalized) tsfn_.Release();
+  teardown_.Retire(tsfn_);
 }
 
 void NlIo::StopThread() {

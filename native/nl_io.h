@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "tsfn_teardown.h"
 #include "unique_fd.h"
 
 namespace vnetkit {
@@ -63,11 +64,6 @@ class NlIo {
     std::vector<uint8_t> data;
   };
 
-  struct TsfnState {
-    bool finalized = false;   // main thread only
-    bool owner_alive = true;  // main thread only
-  };
-
   void Push(Command cmd);
   void StopThread();
   void ThreadMain();
@@ -81,7 +77,7 @@ class NlIo {
   void FlushEvents();
   void DeliverToJs(Napi::Env env);
 
-  std::shared_ptr<TsfnState> state_;
+  TsfnTeardown teardown_;
   UniqueFd epoll_;
   UniqueFd wake_;
   Napi::ThreadSafeFunction tsfn_;

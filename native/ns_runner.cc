@@ -7,22 +7,14 @@
 
 namespace vnetkit {
 
-NsRunner::NsRunner(Napi::Env env) : state_(std::make_shared<TsfnState>()) {
-  // Node may finalize the thread-safe function before our instance data during environment
-  // teardown; from then on it must not be called or released, so its finalizer stops the threads.
-  std::shared_ptr<TsfnState> state = state_;
-  tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function(), "vnetkit-ns-runner", 0, 1, [this, state](Napi::Env) {
-    if (state->owner_alive) StopThreads();
-    state->finalized = true;
-  });
-  // Idle runners must not keep the process alive; Submit refs while jobs are pending.
-  tsfn_.Unref(env);
+NsRunner::NsRunner(Napi::Env env) {
+  // Submit refs the function while jobs are pending.
+  tsfn_ = teardown_.Create(env, "vnetkit-ns-runner", [this] { StopThreads(); });
 }
 
 NsRunner::~NsRunner() {
   StopThreads();
-  state_->owner_alive = false;
-  if (!state_->finalized) tsfn_.Release();
+  teardown_.Retire(tsfn_);
 }
 
 void NsRunner::StopThreads() {

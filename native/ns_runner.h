@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "errors.h"
+#include "tsfn_teardown.h"
 #include "unique_fd.h"
 
 namespace vnetkit {
@@ -49,18 +50,13 @@ class NsRunner {
   uint32_t retired_count() const { return retired_count_; }
 
  private:
-  struct TsfnState {
-    bool finalized = false;   // main thread only
-    bool owner_alive = true;  // main thread only
-  };
-
   void StartWorkerLocked();
   void StopThreads();
   void WorkerMain();
   void Deliver(NsJob* job);
   void OnJobDone(Napi::Env env, NsJob* job);
 
-  std::shared_ptr<TsfnState> state_;
+  TsfnTeardown teardown_;
   Napi::ThreadSafeFunction tsfn_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -26,7 +26,7 @@ constexpr int kWritesPerHandoff = 32;
 uint32_t GetLen(const uint8_t* p) { return p[0] | (p[1] << 8) | (p[2] << 16) | (uint32_t(p[3]) << 24); }
 }  // namespace
 
-PacketIo::PacketIo(Napi::Env env) : state_(std::make_shared<TsfnState>()), scratch_(kScratch) {
+PacketIo::PacketIo(Napi::Env env) : scratch_(kScratch) {
   epoll_.reset(epoll_create1(EPOLL_CLOEXEC));
   if (!epoll_.valid()) throw Napi::Error::New(env, std::string("epoll_create1: ") + strerror(errno));
   wake_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
@@ -35,20 +35,13 @@ PacketIo::PacketIo(Napi::Env env) : state_(std::make_shared<TsfnState>()), scrat
   ev.events = EPOLLIN;
   ev.data.u64 = 0;  // port ids start at 1
   epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wake_.get(), &ev);
-  // As in NlIo: the thread-safe function may be finalized before us during environment teardown.
-  std::shared_ptr<TsfnState> state = state_;
-  tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function(), "vnetkit-packet-io", 0, 1, [this, state](Napi::Env) {
-    if (state->owner_alive) StopThread();
-    state->finalized = true;
-  });
-  tsfn_.Unref(env);
+  tsfn_ = teardown_.Create(env, "vnetkit-packet-io", [this] { StopThread(); });
   thread_ = std::thread([this] { ThreadMain(); });
 }
 
 PacketIo::~PacketIo() {
   StopThread();
-  state_->owner_alive = false;
-  if (!state_->finalized) tsfn_.Release();
+  teardown_.Retire(tsfn_);
   for (auto& [id, p] : io_ports_) close(p->fd);  // environment gone: nobody will take them back
 }
 

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "tsfn_teardown.h"
 #include "unique_fd.h"
 
 namespace vnetkit {
@@ -77,11 +78,6 @@ class PacketIo {
     int fd;                     // kClosed: the fd handed back
     std::vector<uint8_t> data;  // kPackets: [u32 length][bytes]...
   };
-  struct TsfnState {
-    bool finalized = false;   // main thread only
-    bool owner_alive = true;  // main thread only
-  };
-
   void Push(Command cmd);
   void Hold(Napi::Env env);
   void Release(Napi::Env env);
@@ -96,7 +92,7 @@ class PacketIo {
   void FlushEvents();
   void DeliverToJs(Napi::Env env);
 
-  std::shared_ptr<TsfnState> state_;
+  TsfnTeardown teardown_;
   UniqueFd epoll_;
   UniqueFd wake_;
   std::atomic<bool> wake_pending_{false};  // an eventfd write is on its way
