@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Public API. Everything else under src/ is internal and may change.
 
-// Methods added to Link and Namespace by declaration merging (addresses, routes, neighbours).
+// Methods added to Link and Namespace by declaration merging (addresses, routes, neighbours,
+// programs and sockets inside a namespace).
 import './objects/link-addresses';
 import './objects/namespace-routing';
+import './objects/namespace-exec';
+import './objects/namespace-sockets';
 
 export { Namespace } from './objects/namespace';
 export type { NamespaceCreateOptions, NamedNamespace } from './objects/namespace';

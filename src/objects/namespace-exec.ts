@@ -5,7 +5,7 @@
 import { ChildProcess, spawn, SpawnOptions, StdioOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Namespace } from './namespace';
+import { Namespace } from './namespace';
 
 let helperPath: string | undefined;
 
@@ -62,3 +62,30 @@ export function execIn(ns: Namespace, command: string, args: readonly string[], 
     child.stdin!.end(input);
   });
 }
+
+declare module './namespace' {
+  interface Namespace {
+    /**
+     * Runs a program inside this namespace, with a fresh mount namespace, /sys remounted to show this
+     * namespace's devices and, for a named namespace, /etc/netns/NAME/* bind-mounted over /etc/*.
+     * Returns a real ChildProcess (stdio, exit code, signals).
+     *
+     * Equivalent to: `ip netns exec NAME COMMAND ARGS...`
+     */
+    spawn(command: string, args?: readonly string[], options?: SpawnOptions): ChildProcess;
+    /**
+     * Like spawn(), collecting the output: resolves with `{ stdout, stderr, code, signal }`.
+     *
+     * Equivalent to: `ip netns exec NAME COMMAND ARGS...`
+     */
+    exec(command: string, args?: readonly string[], options?: SpawnOptions & { input?: string | Buffer }): Promise<ExecResult>;
+  }
+}
+
+// Methods of Namespace, added here (declaration merging) so namespace.ts keeps to the namespace itself.
+Namespace.prototype.spawn = function (this: Namespace, command: string, args: readonly string[] = [], options?: SpawnOptions) {
+  return spawnIn(this, command, args, options);
+};
+Namespace.prototype.exec = function (this: Namespace, command: string, args: readonly string[] = [], options?: SpawnOptions & { input?: string | Buffer }) {
+  return execIn(this, command, args, options);
+};

@@ -7,7 +7,7 @@ import * as dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import * as net from 'node:net';
 import { native } from '../native/binding';
-import type { Namespace } from './namespace';
+import { Namespace } from './namespace';
 
 function family(host: string | undefined): number {
   const c = native().socketConstants;
@@ -74,3 +74,34 @@ export async function udpIn(ns: Namespace, options: { type?: 'udp4' | 'udp6'; po
     });
   });
 }
+
+declare module './namespace' {
+  interface Namespace {
+    /**
+     * A net.Server whose listen() creates its socket inside this namespace.
+     *
+     * Equivalent to: `ip netns exec NAME <a server>`, without a process
+     */
+    createServer(options?: net.ServerOpts, onConnection?: (socket: net.Socket) => void): net.Server;
+    /** Listens inside this namespace (port 0: any free port); resolves once listening. */
+    listen(options: { port?: number; host?: string; backlog?: number }, onConnection?: (socket: net.Socket) => void): Promise<net.Server>;
+    /** Opens a TCP connection from inside this namespace. */
+    connect(options: { port: number; host: string }): Promise<net.Socket>;
+    /** A UDP socket bound inside this namespace. */
+    createUdpSocket(options?: { type?: 'udp4' | 'udp6'; port?: number; address?: string }): Promise<dgram.Socket>;
+  }
+}
+
+// Methods of Namespace, added here (declaration merging) so namespace.ts keeps to the namespace itself.
+Namespace.prototype.createServer = function (this: Namespace, options?: net.ServerOpts, onConnection?: (socket: net.Socket) => void) {
+  return createServerIn(this, options, onConnection);
+};
+Namespace.prototype.listen = function (this: Namespace, options: { port?: number; host?: string; backlog?: number }, onConnection?: (socket: net.Socket) => void) {
+  return listenIn(this, options, onConnection);
+};
+Namespace.prototype.connect = function (this: Namespace, options: { port: number; host: string }) {
+  return connectIn(this, options);
+};
+Namespace.prototype.createUdpSocket = function (this: Namespace, options?: { type?: 'udp4' | 'udp6'; port?: number; address?: string }) {
+  return udpIn(this, options);
+};

@@ -3,10 +3,7 @@
 // a netlink socket opened inside it. Every object operation happens through such a socket; no Node
 // thread ever switches namespace (the native runner thread opens the socket inside it).
 
-import type { ChildProcess, SpawnOptions } from 'node:child_process';
-import type { Socket as DgramSocket } from 'node:dgram';
 import { closeSync, fstatSync, openSync } from 'node:fs';
-import type { Server, ServerOpts, Socket } from 'node:net';
 import { join } from 'node:path';
 import { ClosedError } from '../errors';
 import { Connection } from '../netlink/connection';
@@ -15,9 +12,7 @@ import { deleteLinksWhere, deleteNamespaces, LinkFilter, peersIn, waitGone } fro
 import { Link } from './link';
 import { namespaceError, NamespaceError, validateNetnsName } from './namespace-errors';
 import { getNsid, identifyPid, listNamed, listNsids, openNetnsFile, pidsIn, setNsid } from './namespace-ids';
-import { execIn, ExecResult, spawnIn } from './namespace-exec';
 import { NamespaceMonitor } from './namespace-monitor';
-import { connectIn, createServerIn, listenIn, udpIn } from './namespace-sockets';
 
 let anonymousCount = 0;
 
@@ -324,50 +319,6 @@ export class Namespace {
    */
   static monitor(): NamespaceMonitor {
     return new NamespaceMonitor(Namespace.runDir);
-  }
-
-  /**
-   * Runs a program inside this namespace, with a fresh mount namespace, /sys remounted to show this
-   * namespace's devices and, for a named namespace, /etc/netns/NAME/* bind-mounted over /etc/*.
-   * Returns a real ChildProcess (stdio, exit code, signals).
-   *
-   * Equivalent to: `ip netns exec NAME COMMAND ARGS...`
-   */
-  spawn(command: string, args: readonly string[] = [], options?: SpawnOptions): ChildProcess {
-    return spawnIn(this, command, args, options);
-  }
-
-  /**
-   * Like spawn(), collecting the output: resolves with `{ stdout, stderr, code, signal }`.
-   *
-   * Equivalent to: `ip netns exec NAME COMMAND ARGS...`
-   */
-  exec(command: string, args: readonly string[] = [], options?: SpawnOptions & { input?: string | Buffer }): Promise<ExecResult> {
-    return execIn(this, command, args, options);
-  }
-
-  /**
-   * A net.Server whose listen() creates its socket inside this namespace.
-   *
-   * Equivalent to: `ip netns exec NAME <a server>`, without a process
-   */
-  createServer(options?: ServerOpts, onConnection?: (socket: Socket) => void): Server {
-    return createServerIn(this, options, onConnection);
-  }
-
-  /** Listens inside this namespace (port 0: any free port); resolves once listening. */
-  listen(options: { port?: number; host?: string; backlog?: number }, onConnection?: (socket: Socket) => void): Promise<Server> {
-    return listenIn(this, options, onConnection);
-  }
-
-  /** Opens a TCP connection from inside this namespace. */
-  connect(options: { port: number; host: string }): Promise<Socket> {
-    return connectIn(this, options);
-  }
-
-  /** A UDP socket bound inside this namespace. */
-  createUdpSocket(options?: { type?: 'udp4' | 'udp6'; port?: number; address?: string }): Promise<DgramSocket> {
-    return udpIn(this, options);
   }
 
   /** Every link in this namespace. Equivalent to: `ip -n NS link show` */
