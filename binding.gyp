@@ -13,6 +13,7 @@
         "native/errors.cc",
         "native/netlink_socket.cc",
         "native/nl_io.cc",
+        "native/nl_io_js.cc",
         "native/ns_ops.cc",
         "native/ns_runner.cc",
         "native/ns_sockets.cc",

@@ -61,28 +61,6 @@ void NlIo::Push(Command cmd) {
   (void)!write(wake_.get(), &one, sizeof one);
 }
 
-uint32_t NlIo::AddClient(Napi::Function on_events) {
-  uint32_t id = next_client_++;
-  clients_[id] = Napi::Persistent(on_events);
-  return id;
-}
-
-void NlIo::Attach(int fd, uint32_t client) {
-  fd_client_[fd] = client;
-  Push(Command{Command::kAttach, fd, 0, {}});
-}
-void NlIo::Send(int fd, std::vector<uint8_t> data, uint32_t token) {
-  Push(Command{Command::kSend, fd, token, std::move(data)});
-}
-void NlIo::Close(int fd) { Push(Command{Command::kClose, fd, 0, {}}); }
-
-void NlIo::Ref(Napi::Env env) {
-  if (refs_++ == 0) tsfn_.Ref(env);
-}
-void NlIo::Unref(Napi::Env env) {
-  if (refs_ > 0 && --refs_ == 0) tsfn_.Unref(env);
-}
-
 void NlIo::ThreadMain() {
   // A burst keeps this thread busy inside the kernel (each rtnetlink request runs in sendmsg). On a
   // small machine it would then compete with the Node main thread for a core; a lower priority lets
@@ -276,53 +254,6 @@ void NlIo::FlushEvents() {
   local_events_.clear();
   if (schedule) {
     tsfn_.NonBlockingCall([this](Napi::Env env, Napi::Function) { DeliverToJs(env); });
-  }
-}
-
-void NlIo::DeliverToJs(Napi::Env env) {
-  std::vector<Event> batch;
-  {
-    std::lock_guard<std::mutex> lock(ev_mu_);
-    batch.swap(events_);
-    delivery_scheduled_ = false;
-  }
-  Napi::HandleScope scope(env);
-  // Per client, a flat array [fd, kind, payload, token, fd, kind, ...]: payload is a Buffer for data,
-  // [errno, syscall] for errors. One call per batch keeps the JS boundary cheap for large dumps.
-  std::unordered_map<uint32_t, std::pair<Napi::Array, uint32_t>> out;
-  for (auto& ev : batch) {
-    auto owner = fd_client_.find(ev.fd);
-    if (owner == fd_client_.end()) continue;
-    uint32_t client = owner->second;
-    if (ev.kind == kClosed) fd_client_.erase(owner);
-    auto slot = out.find(client);
-    if (slot == out.end()) slot = out.emplace(client, std::make_pair(Napi::Array::New(env), 0u)).first;
-    Napi::Array& arr = slot->second.first;
-    uint32_t& i = slot->second.second;
-    arr.Set(i++, Napi::Number::New(env, ev.fd));
-    arr.Set(i++, Napi::Number::New(env, ev.kind));
-    if (ev.kind == kData) {
-      arr.Set(i++, Napi::Buffer<uint8_t>::Copy(env, ev.data.data(), ev.data.size()));
-    } else if (ev.kind == kError) {
-      Napi::Array e = Napi::Array::New(env, 2);
-      e.Set(0u, Napi::Number::New(env, ev.err));
-      e.Set(1u, Napi::String::New(env, ev.syscall ? ev.syscall : ""));
-      arr.Set(i++, e);
-    } else {
-      arr.Set(i++, env.Null());
-    }
-    arr.Set(i++, Napi::Number::New(env, ev.token));
-  }
-  for (auto& [client, slot] : out) {
-    auto it = clients_.find(client);
-    if (it == clients_.end()) continue;
-    try {
-      it->second.Call({slot.first});
-    } catch (const Napi::Error& e) {
-      // A throwing handler must not stop delivery to the others; report it like any uncaught error.
-      e.ThrowAsJavaScriptException();
-      return;
-    }
   }
 }
 
