@@ -26,8 +26,14 @@ export interface VethPairOptions extends VethEndOptions {
   peer: VethEndOptions;
   /** MAC of the peer end (same as peer.mac). */
   peerMac?: string;
-  /** Bring both ends up in the same request. */
+  /** Bring both ends up (the local end in the create request, the peer right after it). */
   up?: boolean;
+  /**
+   * Whether the peer is brought up too (default: `up`). `{ up: true, peerUp: false }` brings up
+   * only the local end, in the create request itself, and leaves the peer down for its own
+   * configuration (address, then up) later.
+   */
+  peerUp?: boolean;
   /** Device group of both ends (IFLA_GROUP), e.g. for a later bulk delete. */
   group?: number;
   /** Make the local end a port of this bridge (or other master) in the same request. */
@@ -123,9 +129,9 @@ export class VethPair {
     const local = echoed ? new Link(ns, echoed) : await Link.get(options.name, ns);
     try {
       let setUp: Promise<unknown> | undefined;
-      if (options.up) {
+      if (options.peerUp ?? options.up) {
         const peerConn = await peerNs.connection();
-        const req = linkRequest(C.RTM_NEWLINK, 0, up, { ifname: options.peer.name });
+        const req = linkRequest(C.RTM_NEWLINK, 0, { flags: C.IFF_UP, change: C.IFF_UP }, { ifname: options.peer.name });
         setUp = peerConn.request(req, { op: 'RTM_NEWLINK', describe: `set up ${JSON.stringify(options.peer.name)} in ${peerNs.label}` });
       }
       // Pipelined behind the set-up on the same socket: the kernel runs them in order, so the read

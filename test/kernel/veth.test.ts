@@ -28,6 +28,20 @@ describeKernel('VethPair', () => {
     await b.delete();
   });
 
+  test('peerUp: false brings up only the local end and leaves the peer down for later', async () => {
+    const pair = await VethPair.create({ name: 'eth1', namespace: a, peer: { name: 'host1', namespace: b }, up: true, peerUp: false });
+    expect(pair.local.isUp).toBe(true);
+    expect(pair.peer.isUp).toBe(false);
+    expect(ipLinks(a.name!, 'eth1')[0]!.flags).toContain('UP');
+    expect(ipLinks(b.name!, 'host1')[0]!.flags).not.toContain('UP');
+    await pair.peer.setUp();
+    expect(ipLinks(b.name!, 'host1')[0]!.flags).toContain('UP');
+    const both = await VethPair.create({ name: 'eth2', namespace: a, peer: { name: 'host2', namespace: b }, peerUp: true });
+    expect(both.local.isUp).toBe(false);
+    expect(both.peer.isUp).toBe(true);
+    expect(ipLinks(b.name!, 'host2')[0]!.flags).toContain('UP');
+  });
+
   test('one request puts each end in its namespace; ip agrees on link-netnsid and peer index', async () => {
     const pair = await VethPair.create({
       name: 'eth0',
