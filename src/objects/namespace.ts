@@ -35,6 +35,9 @@ export class Namespace {
 
   private conn: Promise<Connection> | undefined;
   private closed = false;
+  // The fd never changes while the handle is open, and with it the namespace it names: one fstat
+  // serves every later comparison (VethPair.create compares namespaces on each call).
+  private ident: { dev: number; ino: number } | undefined;
   private static currentNs: Namespace | undefined;
   /** Open handles, so a veth peer's nsid can be matched to a namespace without a name. */
   private static readonly live = new Set<WeakRef<Namespace>>();
@@ -248,19 +251,28 @@ export class Namespace {
 
   /** The namespace's inode number; with `dev`, its identity. */
   get inode(): number {
-    return fstatSync(this.assertOpen()).ino;
+    return this.identity().ino;
   }
 
   /** The device of the nsfs file system; with `inode`, the identity. */
   get dev(): number {
-    return fstatSync(this.assertOpen()).dev;
+    return this.identity().dev;
   }
 
   /** True when both handles refer to the same namespace. */
   equals(other: Namespace): boolean {
-    const a = fstatSync(this.assertOpen());
-    const b = fstatSync(other.assertOpen());
+    const a = this.identity();
+    const b = other.identity();
     return a.dev === b.dev && a.ino === b.ino;
+  }
+
+  private identity(): { dev: number; ino: number } {
+    const fd = this.assertOpen();
+    if (!this.ident) {
+      const st = fstatSync(fd);
+      this.ident = { dev: st.dev, ino: st.ino };
+    }
+    return this.ident;
   }
 
   /**
