@@ -140,7 +140,7 @@ export class Bridge {
    */
   async options(): Promise<ReturnType<typeof bridgeOptionsFrom>> {
     await this.link.refresh();
-    const info = this.link.attributes.linkinfo as Values | undefined;
+    const info = this.link.linkInfo;
     return bridgeOptionsFrom((info?.data as Values) ?? {});
   }
 
@@ -195,7 +195,7 @@ export class Bridge {
     return all
       .filter((l) => l.masterIndex === this.index)
       .map((l) => {
-        const info = l.attributes.linkinfo as Values | undefined;
+        const info = l.linkInfo;
         return { link: l, name: l.name, index: l.index, ...portInfoFrom((info?.slaveData as Values) ?? {}) };
       });
   }
@@ -270,7 +270,7 @@ export class Bridge {
   }
 
   toJSON(): Record<string, unknown> {
-    const data = (this.link.attributes.linkinfo as Values | undefined)?.data as Values | undefined;
+    const data = this.link.linkInfo?.data as Values | undefined;
     return { ...this.link.toJSON(), bridgeId: bridgeIdText(data?.bridgeId) };
   }
 }

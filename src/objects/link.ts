@@ -10,7 +10,7 @@ import { NLM_F_ECHO } from '../netlink/constants';
 import { NlMsg } from '../netlink/message';
 import { RequestOptions } from '../netlink/multiplexer';
 import * as C from '../rtnl/constants';
-import { decodeLinkPayload, flagNames, linkName, linkRequest, summarizeLink, LinkStats, newLinkFlags, OperState, operStateName, toStats } from '../rtnl/link-ops';
+import { decodeLinkPayload, flagNames, linkInfoOf, linkName, linkRequest, summarizeLink, LinkStats, newLinkFlags, OperState, operStateName, toStats } from '../rtnl/link-ops';
 import { parseMac } from '../util/addr';
 import { mapInSlices, yieldIfBusy } from '../util/slices';
 import { validateIfName, validateMtu, validateUint } from '../util/validate';
@@ -127,6 +127,11 @@ export class Link {
   get attributes(): Values {
     this.decoded ??= decodeLinkPayload(this.payload);
     return this.decoded.attrs;
+  }
+
+  /** IFLA_LINKINFO alone (kind and kind-specific data): cheaper than `attributes.linkinfo`. */
+  get linkInfo(): Values | undefined {
+    return this.decoded ? (this.decoded.attrs.linkinfo as Values | undefined) : linkInfoOf(this.payload);
   }
 
   /** Interface counters as of the last read (`refresh()` re-reads them). */

@@ -70,7 +70,7 @@ type TunFlags = { mode: TunTapMode; packetInfo: boolean; vnetHdr: boolean; multi
 /** A tun device's flags as rtnetlink reports them (IFLA_TUN_*); undefined for other devices. */
 function tunFlags(link: Link): TunFlags | undefined {
   if (link.kind !== 'tun') return undefined;
-  const d = ((link.attributes.linkinfo as Values | undefined)?.data ?? {}) as Values;
+  const d = (link.linkInfo?.data ?? {}) as Values;
   return { mode: d.type === native().tunTypes.tap ? 'tap' : 'tun', packetInfo: !!d.pi, vnetHdr: !!d.vnetHdr, multiQueue: !!d.multiQueue, persist: !!d.persist };
 }
 

@@ -42,6 +42,11 @@ export function summarizeLink(payload: Uint8Array): DecodedMessage {
   return { header, attrs: pickAttrs(linkAttrs, payload.subarray(ifinfomsg.size), SUMMARY, 16 + ifinfomsg.size) };
 }
 
+/** IFLA_LINKINFO of a link message (kind and kind-specific data), decoded without the rest. */
+export function linkInfoOf(payload: Uint8Array): Values | undefined {
+  return pickAttrs(linkAttrs, payload.subarray(ifinfomsg.size), { linkinfo: true }, 16 + ifinfomsg.size).linkinfo as Values | undefined;
+}
+
 /** Just the IFLA_IFNAME of a link message. */
 export function linkName(payload: Uint8Array): string | undefined {
   return pickAttrs(linkAttrs, payload.subarray(ifinfomsg.size), { ifname: true }).ifname as string | undefined;
