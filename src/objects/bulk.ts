@@ -11,6 +11,7 @@ import * as C from '../rtnl/constants';
 import { linkRequest } from '../rtnl/link-ops';
 import { Link } from './link';
 import { Namespace } from './namespace';
+import { yieldIfBusy } from '../util/slices';
 
 /** Which links of a namespace `ns.deleteLinks()` removes. `lo` is never among them. */
 export type LinkFilter = { kind?: string; names?: readonly string[]; namePrefix?: string; group?: number } | ((link: Link) => boolean);
@@ -36,19 +37,21 @@ async function freshGroup(ns: Namespace): Promise<number> {
 async function deleteInNamespace(ns: Namespace, links: Link[]): Promise<number> {
   const group = await freshGroup(ns);
   const conn = await ns.connection();
+  // Each tag request waits its turn at the gate: 1,000 of them built and sent in one go would hold
+  // the event loop for tens of milliseconds.
   const tagged = await Promise.all(
-    links.map((l) =>
-      conn
-        .request(linkRequest(C.RTM_NEWLINK, 0, { index: l.index }, { group }), { op: 'RTM_NEWLINK', describe: `tag ${JSON.stringify(l.name)} for bulk delete` })
-        .then(
-          () => true,
-          (e: unknown) => {
-            // Already gone (its veth peer was deleted, say): nothing to do for it.
-            if (e instanceof NetlinkError && e.code === 'ENODEV') return false;
-            throw e;
-          },
-        ),
-    ),
+    links.map(async (l) => {
+      await yieldIfBusy();
+      const req = linkRequest(C.RTM_NEWLINK, 0, { index: l.index }, { group });
+      try {
+        await conn.request(req, { op: 'RTM_NEWLINK', describe: `tag ${JSON.stringify(l.name)} for bulk delete` });
+        return true;
+      } catch (e) {
+        // Already gone (its veth peer was deleted, say): nothing to do for it.
+        if (e instanceof NetlinkError && e.code === 'ENODEV') return false;
+        throw e;
+      }
+    }),
   );
   const count = tagged.filter(Boolean).length;
   if (count) {
