@@ -101,7 +101,7 @@ export class Link {
     readonly namespace: Namespace,
     msg: NlMsg,
   ) {
-    this.payload = Uint8Array.from(msg.payload);
+    this.payload = new Uint8Array(msg.payload); // a copy (Buffer#slice would be a view)
     // Only what the properties need is decoded now; `attributes` decodes the rest on first use.
     // Listing thousands of links then costs little CPU and leaves little for the GC.
     const { header, attrs } = summarizeLink(this.payload);

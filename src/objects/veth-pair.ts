@@ -7,7 +7,7 @@ import { InvalidArgumentError, LinkNotFoundError, NetlinkError, VnetkitError } f
 import { Values } from '../netlink/codec';
 import { NLM_F_ECHO } from '../netlink/constants';
 import * as C from '../rtnl/constants';
-import { linkName, linkRequest, newLinkFlags } from '../rtnl/link-ops';
+import { linkRequest, newLinkFlags } from '../rtnl/link-ops';
 import { parseMac } from '../util/addr';
 import { yieldIfBusy } from '../util/slices';
 import { validateIfName, validateMtu, validateUint } from '../util/validate';
@@ -125,8 +125,9 @@ export class VethPair {
       }
       throw e;
     }
-    const echoed = reply.messages.find((m) => m.type === C.RTM_NEWLINK && linkName(m.payload) === options.name);
-    const local = echoed ? new Link(ns, echoed) : await Link.get(options.name, ns);
+    const echo = reply.messages.find((m) => m.type === C.RTM_NEWLINK);
+    const echoed = echo && new Link(ns, echo);
+    const local = echoed?.name === options.name ? echoed : await Link.get(options.name, ns);
     try {
       let setUp: Promise<unknown> | undefined;
       if (options.peerUp ?? options.up) {
