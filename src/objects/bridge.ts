@@ -28,6 +28,8 @@ export interface BridgeCreateOptions extends BridgeOptions {
   mac?: string;
   /** Bring the bridge up in the same request. */
   up?: boolean;
+  /** Device group (IFLA_GROUP), e.g. for `ns.deleteLinks({ group })` later. */
+  group?: number;
 }
 
 export interface BridgePort extends PortInfo {
@@ -76,6 +78,7 @@ export class Bridge {
         ...(options.mtu !== undefined ? { mtu: options.mtu } : {}),
         ...(options.mac !== undefined ? { mac: options.mac } : {}),
         ...(options.up ? { up: true } : {}),
+        ...(options.group !== undefined ? { group: options.group } : {}),
         ...(Object.keys(data).length ? { data } : {}),
       });
       return new Bridge(link);

@@ -74,8 +74,20 @@ export async function deleteLinks(links: readonly Link[]): Promise<number> {
 }
 
 export async function deleteLinksWhere(ns: Namespace, filter: LinkFilter): Promise<number> {
-  const links = (await ns.links()).filter((l) => !l.flags.includes('LOOPBACK') && matches(l, filter));
-  return links.length ? deleteInNamespace(ns, links) : 0;
+  const all = await ns.links();
+  const links = all.filter((l) => !l.flags.includes('LOOPBACK') && matches(l, filter));
+  if (!links.length) return 0;
+  // `{ group: G }` alone asks for exactly what the kernel's group delete does (`ip link del group
+  // G`): no need to move the links into a fresh group first. Not for group 0, which every link starts
+  // in, nor when lo is in G (the kernel then refuses the whole group).
+  const onlyGroup = typeof filter !== 'function' && Object.keys(filter).length === 1 && filter.group !== undefined && filter.group > 0;
+  if (onlyGroup && !all.some((l) => l.group === filter.group && l.flags.includes('LOOPBACK'))) {
+    const conn = await ns.connection();
+    const describe = `delete the ${links.length} links of group ${filter.group} in ${ns.label}`;
+    await conn.request(linkRequest(C.RTM_DELLINK, 0, {}, { group: filter.group }), { op: 'RTM_DELLINK', describe });
+    return links.length;
+  }
+  return deleteInNamespace(ns, links);
 }
 
 /**

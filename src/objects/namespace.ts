@@ -241,9 +241,10 @@ export class Namespace {
 
   /**
    * Deletes the links of this namespace that match `filter` (never `lo`) with one group delete.
-   * Resolves with the number deleted.
+   * Resolves with the number deleted. A filter of only `{ group: G }` (G > 0) deletes that group
+   * as it is, in one request; any other filter first moves the matching links into a fresh group.
    *
-   * Equivalent to: `ip -n NS link del group G` after tagging the matching links with a fresh group G
+   * Equivalent to: `ip -n NS link del group G` (after tagging the matching links with a fresh group G)
    */
   deleteLinks(filter: LinkFilter): Promise<number> {
     return deleteLinksWhere(this, filter);

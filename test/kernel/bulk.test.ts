@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Bulk teardown: one kernel wait for many links, never a link the caller did not name.
-import { Link, Namespace, VethPair } from '../../src';
+import { Bridge, Link, Namespace, VethPair } from '../../src';
 import { describeKernel, uniqueName } from '../helpers/sandbox';
 
 describeKernel('bulk teardown', () => {
@@ -44,6 +44,29 @@ describeKernel('bulk teardown', () => {
       expect(await ns.deleteLinks(() => true)).toBeGreaterThan(0);
       expect((await ns.links()).map((l) => l.name)).toEqual(['lo']);
       await expect(Link.deleteMany([await ns.link('lo')])).rejects.toThrow(/loopback/);
+    } finally {
+      await ns.close();
+    }
+  });
+
+  test('ns.deleteLinks({ group }) deletes that group as it is, in one request, and leaves other groups alone', async () => {
+    const ns = await Namespace.create();
+    try {
+      const br = await Bridge.create('gbr0', { namespace: ns, group: 42, up: true });
+      await Promise.all(Array.from({ length: 30 }, (_, i) => VethPair.create({ name: `g${i}`, namespace: ns, peer: { name: `h${i}` }, group: 42, master: br.link, up: true })));
+      await Link.create({ namespace: ns, kind: 'bridge', name: 'other0', group: 43 });
+      await Link.create({ namespace: ns, kind: 'bridge', name: 'plain0' });
+      const tags: number[] = [];
+      const conn = await ns.connection();
+      const request = conn.request.bind(conn);
+      // Count what is sent: a group-only filter needs no tagging, just the dump and one delete.
+      jest.spyOn(conn, 'request').mockImplementation((b, o) => (tags.push(o.op === 'RTM_NEWLINK' ? 1 : 0), request(b, o)));
+      expect(await ns.deleteLinks({ group: 42 })).toBe(61);
+      expect(tags.filter(Boolean)).toHaveLength(0);
+      expect((await ns.links()).map((l) => l.name).sort()).toEqual(['lo', 'other0', 'plain0']);
+      // Group 0 holds every link by default (lo too): that one goes through the tagging path.
+      expect(await ns.deleteLinks({ group: 0 })).toBe(1);
+      expect((await ns.links()).map((l) => l.name).sort()).toEqual(['lo', 'other0']);
     } finally {
       await ns.close();
     }
