@@ -7,7 +7,8 @@
 // new request per reply). The same loop in C (bench/tun_loop.c, compiled here with `cc -O2`) runs
 // on the same device, alternating with vnetkit; medians of RUNS runs of SECONDS each.
 const { execFileSync, spawnSync } = require('node:child_process');
-const { tmpdir } = require('node:os');
+const { readFileSync } = require('node:fs');
+const { availableParallelism, tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Link, TunTap } = require('..');
 const { ip, median, now, saveResults } = require('./stats');
@@ -42,6 +43,22 @@ function echoRequest(len) {
   p.writeUInt16BE(0x1234, 24);
   p.writeUInt16BE(csum(p.subarray(20)), 22);
   return p;
+}
+
+/**
+ * CPU time the hypervisor took from this VM so far (the steal column of /proc/stat, in ms). vnetkit
+ * needs two vCPUs running at once (JS and the packet thread), the C loop one, so steal costs vnetkit
+ * more: the figures are printed with the steal during each side's runs.
+ */
+const stealMs = () => 10 * Number(readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/)[8] || 0);
+
+/** `fn()`'s result and the steal during it, as a share of all vCPUs' time. */
+function withSteal(fn) {
+  const s = stealMs();
+  const t = now();
+  const r = fn();
+  const share = () => (stealMs() - s) / ((now() - t) / 1e3) / availableParallelism();
+  return r instanceof Promise ? r.then((v) => [v, share()]) : [r, share()];
 }
 
 const isEchoReply = (p) => p.length > 20 && p[0] >> 4 === 4 && p[9] === 1 && p[20] === 0;
@@ -91,15 +108,20 @@ async function throughput() {
     for (const len of [64, 1400]) {
       const vk = [];
       const c = [];
+      const steal = { vnetkit: [], c: [] };
       await vnetkitRun(len, 0.3); // warm-up: JIT, first allocations
       for (let r = 0; r < RUNS; r++) {
-        if (haveC) c.push(cRun(bin, len));
-        vk.push(await vnetkitRun(len));
+        if (haveC) {
+          const [pps, st] = withSteal(() => cRun(bin, len));
+          c.push(pps), steal.c.push(st);
+        }
+        const [pps, st] = await withSteal(() => vnetkitRun(len));
+        vk.push(pps), steal.vnetkit.push(st);
       }
       // Runs alternate, so each pair saw the same machine; the median of the pairs' ratios is the
       // figure least disturbed by other load on a shared VM.
       const ratio = haveC ? median(vk.map((v, i) => v / c[i])) : undefined;
-      rows.push({ len, vnetkit: median(vk), c: haveC ? median(c) : undefined, ratio, samples: { vnetkit: vk, c } });
+      rows.push({ len, vnetkit: median(vk), c: haveC ? median(c) : undefined, ratio, samples: { vnetkit: vk, c }, steal });
     }
   } finally {
     execFileSync('ip', ['link', 'del', DEV]);
@@ -110,6 +132,9 @@ async function throughput() {
     const ratio = r.c ? ` = ${((100 * r.vnetkit) / r.c).toFixed(0)}% of C (median of per-run ratios ${(100 * r.ratio).toFixed(0)}%)` : '';
     console.log(`  ${String(r.len).padStart(5)} B  vnetkit ${Math.round(r.vnetkit).toLocaleString('en').padStart(9)} pps   C loop ${r.c ? Math.round(r.c).toLocaleString('en').padStart(9) : '        -'} pps${ratio}`);
   }
+  const pct = (xs) => `${(100 * median(xs)).toFixed(1)}%`;
+  const steal = rows.map((r) => `${r.len} B: vnetkit ${pct(r.steal.vnetkit)}${r.c ? `, C ${pct(r.steal.c)}` : ''}`).join('; ');
+  console.log(`  hypervisor steal during the runs (median share of the vCPUs' time): ${steal}`);
   return rows;
 }
 
