@@ -22,7 +22,7 @@ namespace vnetkit {
 // never stalls packet flow, and the other way round.
 //
 // This file's half runs on the I/O thread (packet_io.cc); the main-thread half (the JS-facing calls
-// and the delivery of events to JS) is in tun.cc, next to the N-API functions that use it.
+// and the delivery of events to JS) is in packet_io_js.cc.
 class PacketIo {
  public:
   enum EventKind : uint32_t { kPackets = 0, kError = 1, kClosed = 2, kDrain = 3 };
