@@ -196,6 +196,9 @@ void PacketIo::Receive(Port& p) {
   for (int i = 0; i < kReadsPerTurn; i++) {
     ssize_t n = read(p.fd, scratch_.data(), scratch_.size());
     if (n > 0) {
+      // The batch's memory goes to JS as it is (no copy), so it starts about as large as the last
+      // one rather than growing by doubling, which would also leave up to half of it unused.
+      if (batch.count == 0) batch.data.reserve(std::max(p.batch_bytes, static_cast<size_t>(n) + 4));
       PutLen(batch.data, static_cast<uint32_t>(n));
       batch.data.insert(batch.data.end(), scratch_.data(), scratch_.data() + n);
       batch.count++;
@@ -205,7 +208,11 @@ void PacketIo::Receive(Port& p) {
     if (n < 0 && errno != EAGAIN) Fail(p, errno, "read");
     break;
   }
-  if (batch.count) Emit(std::move(batch));
+  if (!batch.count) return;
+  p.batch_bytes = batch.data.size();
+  // A much smaller batch than the last would hold on to memory for as long as JS keeps a packet.
+  if (batch.data.capacity() > 2 * batch.data.size() + 4096) batch.data.shrink_to_fit();
+  Emit(std::move(batch));
 }
 
 void PacketIo::FlushWrites(Port& p) {

@@ -57,6 +57,7 @@ class PacketIo {
     // I/O thread only.
     std::vector<uint8_t> sending;
     size_t send_pos = 0;
+    size_t batch_bytes = 0;  // the last read batch's size: the next one's first allocation
     bool reading = false;
     bool want_out = false;
     bool throttled = false;  // too much undelivered: EPOLLIN off until JS takes the batch
