@@ -18,6 +18,7 @@
         "native/ns_runner.cc",
         "native/ns_sockets.cc",
         "native/packet_io.cc",
+        "native/packet_io_js.cc",
         "native/tun.cc"
       ],
       "conditions": [

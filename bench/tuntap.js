@@ -5,9 +5,12 @@
 // Throughput: the tun has 10.66.0.1/24; the loop writes ICMP echo requests from 10.66.0.2 to it and
 // reads the kernel's echo replies back from the same fd, keeping WINDOW requests in flight (one
 // new request per reply). The same loop in C (bench/tun_loop.c, compiled here with `cc -O2`) runs
-// on the same device, alternating with vnetkit; medians of RUNS runs of SECONDS each.
+// on the same device, alternating with vnetkit; medians of RUNS runs of SECONDS each. vnetkit runs
+// twice per C run, in turn first: reading with batches() and answering with writeBatch() (what a
+// program moving many packets would use), and as a stream (`for await`, one write() per packet).
 const { execFileSync, spawnSync } = require('node:child_process');
-const { tmpdir } = require('node:os');
+const { readFileSync } = require('node:fs');
+const { availableParallelism, tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Link, TunTap } = require('..');
 const { ip, median, now, saveResults } = require('./stats');
@@ -44,27 +47,54 @@ function echoRequest(len) {
   return p;
 }
 
+/**
+ * CPU time the hypervisor took from this VM so far (the steal column of /proc/stat, in ms). vnetkit
+ * needs two vCPUs running at once (JS and the packet thread), the C loop one, so steal costs vnetkit
+ * more: the figures are printed with the steal during each side's runs.
+ */
+const stealMs = () => 10 * Number(readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/)[8] || 0);
+
+/** `fn()`'s result and the steal during it, as a share of all vCPUs' time. */
+function withSteal(fn) {
+  const s = stealMs();
+  const t = now();
+  const r = fn();
+  const share = () => (stealMs() - s) / ((now() - t) / 1e3) / availableParallelism();
+  return r instanceof Promise ? r.then((v) => [v, share()]) : [r, share()];
+}
+
 const isEchoReply = (p) => p.length > 20 && p[0] >> 4 === 4 && p[9] === 1 && p[20] === 0;
 
-/** One vnetkit run: replies per second over SECONDS. */
-async function vnetkitRun(len, seconds = SECONDS) {
+/** One vnetkit run, `api` 'batches' or 'stream': replies per second over SECONDS. */
+async function vnetkitRun(len, seconds = SECONDS, api = 'batches') {
   const tun = await TunTap.open(DEV, { mode: 'tun' });
   const pkt = echoRequest(len);
-  for (let i = 0; i < WINDOW; i++) tun.write(pkt);
+  const fill = () => (api === 'stream' ? Array(WINDOW).fill(pkt).forEach((p) => tun.write(p)) : tun.writeBatch(Array(WINDOW).fill(pkt)));
+  fill();
   let replies = 0;
   let seen = -1;
   // Should the kernel drop a packet, refill the window instead of waiting forever (as tun_loop.c does).
   const watchdog = setInterval(() => {
-    if (seen === replies) for (let i = 0; i < WINDOW; i++) tun.write(pkt);
+    if (seen === replies) fill();
     seen = replies;
   }, 200);
   const start = now();
   const end = start + seconds * 1e6;
-  for await (const p of tun) {
-    if (!isEchoReply(p)) continue;
-    replies++;
-    if ((replies & 255) === 0 && now() >= end) break; // break destroys the queue (fd closed; the device persists)
-    tun.write(pkt);
+  if (api === 'stream') {
+    for await (const p of tun) {
+      if (!isEchoReply(p)) continue;
+      replies++;
+      if ((replies & 255) === 0 && now() >= end) break; // break destroys the queue (fd closed; the device persists)
+      tun.write(pkt);
+    }
+  } else {
+    for await (const batch of tun.batches()) {
+      const answers = [];
+      for (const p of batch) if (isEchoReply(p)) answers.push(pkt);
+      replies += answers.length;
+      tun.writeBatch(answers);
+      if (now() >= end) break;
+    }
   }
   clearInterval(watchdog);
   await tun.close();
@@ -90,26 +120,42 @@ async function throughput() {
   try {
     for (const len of [64, 1400]) {
       const vk = [];
+      const st = [];
       const c = [];
+      const steal = { vnetkit: [], c: [] };
       await vnetkitRun(len, 0.3); // warm-up: JIT, first allocations
+      await vnetkitRun(len, 0.3, 'stream');
       for (let r = 0; r < RUNS; r++) {
-        if (haveC) c.push(cRun(bin, len));
-        vk.push(await vnetkitRun(len));
+        if (haveC) {
+          const [pps, s] = withSteal(() => cRun(bin, len));
+          c.push(pps), steal.c.push(s);
+        }
+        for (const api of r % 2 ? ['stream', 'batches'] : ['batches', 'stream']) {
+          const [pps, s] = await withSteal(() => vnetkitRun(len, SECONDS, api));
+          if (api === 'stream') st.push(pps);
+          else vk.push(pps), steal.vnetkit.push(s);
+        }
       }
       // Runs alternate, so each pair saw the same machine; the median of the pairs' ratios is the
       // figure least disturbed by other load on a shared VM.
-      const ratio = haveC ? median(vk.map((v, i) => v / c[i])) : undefined;
-      rows.push({ len, vnetkit: median(vk), c: haveC ? median(c) : undefined, ratio, samples: { vnetkit: vk, c } });
+      const ratio = (xs) => (haveC ? median(xs.map((v, i) => v / c[i])) : undefined);
+      rows.push({ len, vnetkit: median(vk), stream: median(st), c: haveC ? median(c) : undefined, ratio: ratio(vk), streamRatio: ratio(st), samples: { vnetkit: vk, stream: st, c }, steal });
     }
   } finally {
     execFileSync('ip', ['link', 'del', DEV]);
     spawnSync('rm', ['-f', bin]);
   }
   console.log(`\nICMP echo through a TUN fd (write request, read reply), ${WINDOW} in flight, median of ${RUNS} runs of ${SECONDS}s`);
+  const pps = (x) => `${Math.round(x).toLocaleString('en').padStart(9)} pps`;
+  const vs = (v, ratio, c) => (c ? ` = ${((100 * v) / c).toFixed(0)}% of C (median of per-run ratios ${(100 * ratio).toFixed(0)}%)` : '');
   for (const r of rows) {
-    const ratio = r.c ? ` = ${((100 * r.vnetkit) / r.c).toFixed(0)}% of C (median of per-run ratios ${(100 * r.ratio).toFixed(0)}%)` : '';
-    console.log(`  ${String(r.len).padStart(5)} B  vnetkit ${Math.round(r.vnetkit).toLocaleString('en').padStart(9)} pps   C loop ${r.c ? Math.round(r.c).toLocaleString('en').padStart(9) : '        -'} pps${ratio}`);
+    console.log(`  ${String(r.len).padStart(5)} B  C loop             ${r.c ? pps(r.c) : '        -'}`);
+    console.log(`           vnetkit batches()  ${pps(r.vnetkit)}${vs(r.vnetkit, r.ratio, r.c)}`);
+    console.log(`           vnetkit stream     ${pps(r.stream)}${vs(r.stream, r.streamRatio, r.c)}`);
   }
+  const pct = (xs) => `${(100 * median(xs)).toFixed(1)}%`;
+  const steal = rows.map((r) => `${r.len} B: vnetkit ${pct(r.steal.vnetkit)}${r.c ? `, C ${pct(r.steal.c)}` : ''}`).join('; ');
+  console.log(`  hypervisor steal during the runs (median share of the vCPUs' time): ${steal}`);
   return rows;
 }
 

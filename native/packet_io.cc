@@ -8,6 +8,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 
 namespace vnetkit {
@@ -18,8 +19,10 @@ constexpr int kMaxEvents = 64;
 constexpr int kReadsPerTurn = 64;
 // Largest frame a tun read can return: 64 KiB GSO packet plus virtio-net header and packet info.
 constexpr size_t kScratch = 65536 + 64;
-// How long the thread polls after its last work before it blocks in epoll_wait.
-constexpr int kSpinMicros = 50;
+// How long the thread polls after its last work before it blocks in epoll_wait: as long as it has
+// been busy since it last slept, within these bounds (see ThreadMain).
+constexpr std::chrono::microseconds kMinSpin{50};
+constexpr std::chrono::microseconds kMaxSpin{500};
 // Packets written before reading what they provoked and handing it to JS.
 constexpr int kWritesPerHandoff = 32;
 
@@ -70,14 +73,22 @@ void PacketIo::Push(Command cmd) {
 void PacketIo::ThreadMain() {
   epoll_event ready[kMaxEvents];
   auto last_work = std::chrono::steady_clock::now();
+  auto awake_since = last_work;
   while (!stopping_) {
-    // After work, poll for a short while before blocking. JS usually answers a batch within tens
-    // of microseconds, and a thread that has gone to sleep (on a VM, a vCPU that has halted) takes
-    // about as long again to wake: spinning keeps a busy packet flow from paying that per batch.
-    bool spin = std::chrono::steady_clock::now() - last_work < std::chrono::microseconds(kSpinMicros);
-    if (!spin) sleeping_.store(true);
+    // After work, poll for a while before blocking. JS usually answers a batch within tens of
+    // microseconds but sometimes takes hundreds (a GC pause; on a VM, a halted vCPU that the host
+    // is slow to run again), and a thread that has gone to sleep takes as long again to wake. So
+    // the poll lasts as long as the thread has been awake (working, or polling between work) since
+    // it last slept: kMinSpin after a lone packet, up to kMaxSpin in a steady flow, which then
+    // rides out JS's slower answers. Once the flow stops, it polls kMaxSpin at most.
+    auto now = std::chrono::steady_clock::now();
+    auto spin_for = std::clamp(std::chrono::duration_cast<std::chrono::microseconds>(last_work - awake_since), kMinSpin, kMaxSpin);
+    bool spin = now - last_work < spin_for;
+    bool block = !spin && !has_commands_.load();
+    if (block) sleeping_.store(true);
     int n = epoll_wait(epoll_.get(), ready, kMaxEvents, spin || has_commands_.load() ? 0 : -1);
     sleeping_.store(false);
+    if (block) awake_since = std::chrono::steady_clock::now();
     if (n < 0 && errno != EINTR) break;
     for (int i = 0; i < n; i++) {
       uint32_t id = static_cast<uint32_t>(ready[i].data.u64);
@@ -185,6 +196,9 @@ void PacketIo::Receive(Port& p) {
   for (int i = 0; i < kReadsPerTurn; i++) {
     ssize_t n = read(p.fd, scratch_.data(), scratch_.size());
     if (n > 0) {
+      // The batch's memory goes to JS as it is (no copy), so it starts about as large as the last
+      // one rather than growing by doubling, which would also leave up to half of it unused.
+      if (batch.count == 0) batch.data.reserve(std::max(p.batch_bytes, static_cast<size_t>(n) + 4));
       PutLen(batch.data, static_cast<uint32_t>(n));
       batch.data.insert(batch.data.end(), scratch_.data(), scratch_.data() + n);
       batch.count++;
@@ -194,7 +208,11 @@ void PacketIo::Receive(Port& p) {
     if (n < 0 && errno != EAGAIN) Fail(p, errno, "read");
     break;
   }
-  if (batch.count) Emit(std::move(batch));
+  if (!batch.count) return;
+  p.batch_bytes = batch.data.size();
+  // A much smaller batch than the last would hold on to memory for as long as JS keeps a packet.
+  if (batch.data.capacity() > 2 * batch.data.size() + 4096) batch.data.shrink_to_fit();
+  Emit(std::move(batch));
 }
 
 void PacketIo::FlushWrites(Port& p) {

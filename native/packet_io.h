@@ -22,7 +22,7 @@ namespace vnetkit {
 // never stalls packet flow, and the other way round.
 //
 // This file's half runs on the I/O thread (packet_io.cc); the main-thread half (the JS-facing calls
-// and the delivery of events to JS) is in tun.cc, next to the N-API functions that use it.
+// and the delivery of events to JS) is in packet_io_js.cc.
 class PacketIo {
  public:
   enum EventKind : uint32_t { kPackets = 0, kError = 1, kClosed = 2, kDrain = 3 };
@@ -57,6 +57,7 @@ class PacketIo {
     // I/O thread only.
     std::vector<uint8_t> sending;
     size_t send_pos = 0;
+    size_t batch_bytes = 0;  // the last read batch's size: the next one's first allocation
     bool reading = false;
     bool want_out = false;
     bool throttled = false;  // too much undelivered: EPOLLIN off until JS takes the batch

@@ -4,17 +4,17 @@
 // The device is created by TUNSETIFF on a /dev/net/tun fd, in the namespace that fd was opened in,
 // so the native namespace runner opens it inside the target namespace (no Node thread switches
 // namespace). Packets then move on the native packet I/O thread (never the libuv pool, which fs
-// streams on the fd would tie up) and reach JS in batches. Each queue is a Duplex in object mode:
-// one chunk is one packet, with backpressure both ways.
+// streams on the fd would tie up) and reach JS in batches. Each queue is a TunQueue (tun-queue.ts).
 
-import { Duplex } from 'node:stream';
-import { finished } from 'node:stream/promises';
-import { errnoCode, errnoMessage, InvalidArgumentError, LinkNotFoundError, TunTapError, TunTapFailure } from '../errors';
-import { native, OpenedTun, PACKET_CLOSED, PACKET_DRAIN, PACKET_ERROR, PACKETS, TunOpenOptions } from '../native/binding';
+import { InvalidArgumentError, LinkNotFoundError } from '../errors';
+import { native, OpenedTun, TunOpenOptions } from '../native/binding';
 import { Values } from '../netlink/codec';
 import { validateIfName, validateUint } from '../util/validate';
 import { Link } from './link';
 import { Namespace } from './namespace';
+import { failure, NativeFailure, TunQueue } from './tun-queue';
+
+export { TunQueue } from './tun-queue';
 
 export type TunTapMode = 'tun' | 'tap';
 
@@ -43,27 +43,6 @@ export interface TunTapOptions {
 
 /** Options of TunTap.open(): mode and multiQueue are read from the device when not given. */
 export type TunTapOpenOptions = Partial<TunTapOptions>;
-
-/** Bytes queued on the native side before write() reports backpressure. */
-const WRITE_HIGH_WATER = 256 * 1024;
-/** Largest packet accepted: a 64 KiB GSO frame plus virtio-net header and packet information. */
-const MAX_PACKET = 65536 + 64;
-
-type NativeFailure = { code?: string; errno?: number; syscall?: string; path?: string; text?: string };
-
-function failure(reason: TunTapFailure, e: NativeFailure, op: string, device: string | undefined, hint: string): TunTapError {
-  const errno = e.errno ?? -22;
-  const what = [e.syscall, e.path].filter(Boolean).join(' ');
-  return new TunTapError(`${op} failed: ${e.code ?? errnoCode(errno)}: ${e.text ?? errnoMessage(errno)}${what ? ` (${what})` : ''}. ${hint}`, {
-    errno,
-    ...(e.code ? { code: e.code } : {}),
-    syscall: e.syscall ?? 'ioctl',
-    ...(e.path ? { path: e.path } : {}),
-    ...(device ? { device } : {}),
-    reason,
-    cause: e,
-  });
-}
 
 type TunFlags = { mode: TunTapMode; packetInfo: boolean; vnetHdr: boolean; multiQueue: boolean; persist: boolean };
 
@@ -114,151 +93,6 @@ async function openError(e: unknown, op: string, o: TunOpenOptions, ns: Namespac
 }
 
 const nsFdOf = (ns: Namespace): number => (ns === Namespace.current() ? -1 : ns.assertOpen());
-const closedError = (device: string, syscall: string) => new TunTapError(`"${device}" queue is closed`, { errno: -9, syscall, device, reason: 'system' });
-
-/**
- * One queue (fd) of a tun/tap device, as a Duplex in object mode: each chunk read is one packet
- * (a Buffer), each chunk written must be one packet. `for await (const packet of queue)` reads.
- * Reading starts when something consumes the stream and pauses when its buffer is full; while it
- * reads, the queue keeps the process alive. Write errors of single packets (EIO while the link is
- * down, EINVAL for a malformed packet) drop the packet, count in `writeErrors` and emit 'writeError'.
- */
-export class TunQueue extends Duplex {
-  /** Packets the kernel refused on write. */
-  writeErrors = 0;
-  private readonly port: number;
-  private reading = false;
-  private drainCb: ((e?: Error | null) => void) | undefined;
-  private outbox: [Uint8Array | Uint8Array[], (e?: Error | null) => void] | undefined;
-  private onDetached: ((fd: number) => void) | undefined;
-  private released: Promise<void> | undefined;
-  private closing: Promise<void> | undefined;
-
-  /** @internal */
-  constructor(
-    /** The /dev/net/tun fd (owned by the native packet thread until close). */
-    protected readonly fd: number,
-    /** Device name, for messages. */
-    readonly device: string,
-  ) {
-    super({ objectMode: true, readableHighWaterMark: 1024, writableHighWaterMark: 1024 });
-    this.port = native().packetAttach(fd, (kind, a, b, c, code, text) => this.onEvent(kind, a, b, c, code as string, text as string));
-  }
-
-  private onEvent(kind: number, a: unknown, b: unknown, c: unknown, code?: string, text?: string): void {
-    if (kind === PACKETS) return this.onPackets(a as Buffer);
-    if (kind === PACKET_DRAIN) return this.drainCb?.(), (this.drainCb = undefined);
-    if (kind === PACKET_CLOSED) return this.onDetached?.(a as number);
-    if (kind !== PACKET_ERROR) return;
-    const e = { errno: -(a as number), code: code ?? errnoCode(a as number), syscall: b as string, ...(text ? { text } : {}) };
-    if (e.code === 'EBADFD') {
-      this.destroy(failure('device-removed', e, `${b} on "${this.device}"`, this.device, 'The device was deleted while this queue was open'));
-    } else if (b === 'write') {
-      this.writeErrors += c as number;
-      this.emit('writeError', failure('system', e, `write to "${this.device}"`, this.device, `${c} packet(s) dropped`));
-    } else {
-      this.destroy(failure('system', e, `${b} on "${this.device}"`, this.device, 'Packet I/O stopped'));
-    }
-  }
-
-  private onPackets(frames: Buffer): void {
-    if (this.readableEnded || this.destroyed || this.closing) return;
-    let more = true;
-    for (let off = 0; off + 4 <= frames.length; ) {
-      const len = frames.readUInt32LE(off);
-      more = this.push(frames.subarray(off + 4, off + 4 + len));
-      off += 4 + len;
-    }
-    if (!more) this.setReading(false);
-  }
-
-  private setReading(on: boolean): void {
-    if (this.reading === on || this.released) return;
-    this.reading = on;
-    native().packetRead(this.port, on);
-  }
-
-  override _read(): void { this.setReading(true); }
-
-  /** Queues one packet; false means wait for 'drain' (stream semantics). Throws for a non-packet. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  override write(chunk: any, encoding?: any, cb?: any): boolean {
-    if (!(chunk instanceof Uint8Array) || chunk.length === 0 || chunk.length > MAX_PACKET) {
-      const shown = chunk instanceof Uint8Array ? `${chunk.constructor.name}(${chunk.length})` : typeof chunk;
-      throw new InvalidArgumentError('packet', shown, `a packet is a non-empty Uint8Array of at most ${MAX_PACKET} bytes`);
-    }
-    return super.write(chunk, encoding, cb);
-  }
-
-  override _write(chunk: Uint8Array, _enc: BufferEncoding, cb: (e?: Error | null) => void): void { this.send(chunk, cb); }
-  override _writev(chunks: { chunk: Uint8Array }[], cb: (e?: Error | null) => void): void { this.send(chunks.map((c) => c.chunk), cb); }
-
-  // The native copy is made on the next tick, with the callback: writes made meanwhile (say, replies
-  // to a batch just read) wait in the Writable's buffer and come as one _writev, so a batch costs
-  // one call and at most one thread wake-up instead of one per packet. That is what lets the JS and
-  // packet threads work at the same time. The chunk is not touched after the callback.
-  private send(packets: Uint8Array | Uint8Array[], cb: (e?: Error | null) => void): void {
-    this.outbox = [packets, cb];
-    process.nextTick(() => this.flush());
-  }
-
-  private flush(): void {
-    if (!this.outbox) return;
-    const [packets, cb] = this.outbox;
-    this.outbox = undefined;
-    const queued = native().packetWrite(this.port, packets);
-    if (queued < 0) cb(closedError(this.device, 'write'));
-    else if (queued > WRITE_HIGH_WATER) this.drainCb = cb;
-    else cb();
-  }
-
-  override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
-    this.release().then(() => cb(err), (e: Error) => cb(err ?? e));
-  }
-
-  /** Gives the fd back from the packet thread and closes it on the namespace runner (may take ~20 ms). */
-  private release(): Promise<void> {
-    this.released ??= new Promise<number>((resolve) => {
-      this.flush();
-      this.onDetached = resolve;
-      this.reading = false;
-      native().packetClose(this.port);
-    }).then((fd) => native().tunClose(fd));
-    return this.released;
-  }
-
-  /**
-   * Stops reading (a pending `for await` ends normally), lets queued writes go out, and closes
-   * the fd. For a non-persistent device, closing its last queue removes it.
-   */
-  close(): Promise<void> {
-    this.closing ??= (async () => {
-      this.setReading(false);
-      if (!this.destroyed) {
-        if (!this.readableEnded) this.push(null);
-        if (!this.writableEnded) this.end();
-        await finished(this, { readable: false }).catch(() => undefined);
-      }
-      await this.release();
-    })();
-    return this.closing;
-  }
-
-  /** Takes this queue out of a multi-queue device's rotation without closing it (TUNSETQUEUE, IFF_DETACH_QUEUE). */
-  detach(): Promise<void> { return this.queueIoctl('detachQueue'); }
-  /** Puts a detached queue back (TUNSETQUEUE, IFF_ATTACH_QUEUE). */
-  attach(): Promise<void> { return this.queueIoctl('attachQueue'); }
-
-  private async queueIoctl(op: 'attachQueue' | 'detachQueue'): Promise<void> {
-    if (this.released) throw closedError(this.device, 'ioctl');
-    await native().tunIoctl(this.fd, op).catch((e: NativeFailure) => {
-      const hint = 'TUNSETQUEUE needs a multiQueue device, and a queue that is not already in that state';
-      throw failure('system', e, `${op === 'attachQueue' ? 'attach' : 'detach'} queue of "${this.device}"`, this.device, hint);
-    });
-  }
-
-  override [Symbol.asyncDispose](): Promise<void> { return this.close(); }
-}
 
 /**
  * A TUN or TAP device and its first queue; `link` is its Link (addresses, MTU, master via rtnetlink).
