@@ -36,18 +36,16 @@ function startSlice(): void {
 }
 
 function releaseNext(): void {
-  const next = waiters.shift();
-  if (!next) {
+  if (!waiters.length) {
     releasing = false;
     setImmediate(endSlice); // this slice ends with the macrotask, as in yieldIfBusy
     return;
   }
   if (performance.now() - sliceStart >= SLICE_MS) {
-    waiters.unshift(next);
     setImmediate(startSlice);
     return;
   }
-  next();
+  waiters.shift()!();
   // Queued after the waiter's continuation, so it runs once that continuation has reached its
   // next await.
   queueMicrotask(releaseNext);
@@ -55,29 +53,26 @@ function releaseNext(): void {
 
 /**
  * Cooperative yielding for bursts: `Promise.all` over 1,000 creates runs every call, and then every
- * continuation, in one macrotask. Each operation awaits this before its real work; once the current
- * macrotask has run for ~1 ms, the rest queue up and are let through in order, ~1 ms of them per
- * setImmediate, so timers and I/O get their turn between slices. Each waiter costs O(1): an
- * earlier version re-checked every waiter on every slice, O(n^2) promises and immediates for a
- * burst of n (two thirds of the main thread's time at n = 1,000).
+ * continuation, in one macrotask. Each operation awaits this before its real work. Every caller
+ * joins one queue, and callers are let through in order, one at a time, each after the previous
+ * one's work has run, until ~1 ms of the macrotask is spent; the rest go on after a setImmediate,
+ * so timers and I/O get their turn between slices. (Letting callers through as they arrive would
+ * let a whole burst through at once: all of them arrive before any of them has done its work.)
+ * Each waiter costs O(1): an earlier version re-checked every waiter on every slice, O(n^2)
+ * promises and immediates for a burst of n (two thirds of the main thread's time at n = 1,000).
  */
 export function yieldIfBusy(): Promise<void> {
   return new Promise<void>((resolve) => {
     // After a microtask hop, i.e. when the work is about to happen, not when the call was made.
     queueMicrotask(() => {
-      const now = performance.now();
       if (sliceStart < 0) {
-        sliceStart = now;
+        sliceStart = performance.now();
         setImmediate(endSlice);
-      }
-      if (!releasing && now - sliceStart < SLICE_MS) {
-        resolve();
-        return;
       }
       waiters.push(resolve);
       if (!releasing) {
         releasing = true;
-        setImmediate(startSlice);
+        releaseNext();
       }
     });
   });

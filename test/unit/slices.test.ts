@@ -23,8 +23,9 @@ describe('yieldIfBusy', () => {
     );
     clearInterval(timer);
     expect(order).toEqual(Array.from({ length: N }, (_, i) => i));
-    // The interval fired while the burst was still running, not only after it.
-    expect(timerSeenAt.some((n) => n > 0 && n < N)).toBe(true);
+    // The interval fired again and again while the burst was still running, not only after it
+    // (callers all arrive before any has worked: admitting them as they come lets all through).
+    expect(timerSeenAt.filter((n) => n > 0 && n < N).length).toBeGreaterThanOrEqual(3);
   });
 
   test('a lone call outside a burst does not wait for the next turn of the loop', async () => {
