@@ -43,7 +43,7 @@ const w3Address = (i) => `10.${100 + (i % 10)}.${Math.floor(i / 10 / 250)}.${1 +
  * comes up starts IPv6 autoconfiguration (DAD, MLD, router solicitations), and each such multicast
  * is flooded by the bridge to every port that is up; with the ends coming up as the pairs are made,
  * that flood (kworkers and softirqs: two thirds of the CPU in a perf profile) overlaps the rest of
- * the creation and slows it 3-4x, for vnetkit and C alike. `onePass` does it that way, pair by pair.
+ * the creation and slows it 2-4x, for vnetkit and C alike. `onePass` does it that way, pair by pair.
  */
 async function w3(n, { onePass = false } = {}) {
   const spaces = await Promise.all(Array.from({ length: 10 }, () => Namespace.create(undefined, { loopbackUp: false })));
