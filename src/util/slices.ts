@@ -32,13 +32,13 @@ function endSlice(): void {
 
 function startSlice(): void {
   sliceStart = performance.now();
+  setImmediate(endSlice); // the slice ends with this macrotask, as in yieldIfBusy
   releaseNext();
 }
 
 function releaseNext(): void {
   if (!waiters.length) {
     releasing = false;
-    setImmediate(endSlice); // this slice ends with the macrotask, as in yieldIfBusy
     return;
   }
   if (performance.now() - sliceStart >= SLICE_MS) {
