@@ -47,6 +47,11 @@ export function linkInfoOf(payload: Uint8Array): Values | undefined {
   return pickAttrs(linkAttrs, payload.subarray(ifinfomsg.size), { linkinfo: true }, 16 + ifinfomsg.size).linkinfo as Values | undefined;
 }
 
+/** Just the IFLA_GROUP of a link message (0, the default group, when absent). */
+export function linkGroup(payload: Uint8Array): number {
+  return (pickAttrs(linkAttrs, payload.subarray(ifinfomsg.size), { group: true }).group as number | undefined) ?? 0;
+}
+
 /** Just the IFLA_IFNAME of a link message. */
 export function linkName(payload: Uint8Array): string | undefined {
   return pickAttrs(linkAttrs, payload.subarray(ifinfomsg.size), { ifname: true }).ifname as string | undefined;
