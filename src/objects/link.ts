@@ -10,7 +10,7 @@ import { NLM_F_ECHO } from '../netlink/constants';
 import { NlMsg } from '../netlink/message';
 import { RequestOptions } from '../netlink/multiplexer';
 import * as C from '../rtnl/constants';
-import { decodeLinkPayload, flagNames, linkInfoOf, linkName, linkRequest, summarizeLink, LinkStats, newLinkFlags, OperState, operStateName, toStats } from '../rtnl/link-ops';
+import { decodeLinkPayload, flagNames, linkInfoOf, linkRequest, summarizeLink, LinkStats, newLinkFlags, OperState, operStateName, toStats } from '../rtnl/link-ops';
 import { parseMac } from '../util/addr';
 import { mapInSlices, yieldIfBusy } from '../util/slices';
 import { validateIfName, validateMtu, validateUint } from '../util/validate';
@@ -210,11 +210,20 @@ export class Link {
       describe,
       mapError: kindError(opts.kind),
     });
-    // NLM_F_ECHO returns the new link's RTM_NEWLINK; kernels before 6.1 do not, so ask if needed.
+    return Link.fromEcho(ns, msgs, opts.name);
+  }
+
+  /**
+   * @internal The link a create request with NLM_F_ECHO made, from the reply (each message is
+   * decoded once); kernels before 6.1 echo nothing, and then this reads it by name.
+   */
+  static async fromEcho(ns: Namespace, msgs: readonly NlMsg[], name: string): Promise<Link> {
     for (const m of msgs) {
-      if (m.type === C.RTM_NEWLINK && linkName(m.payload) === opts.name) return new Link(ns, m);
+      if (m.type !== C.RTM_NEWLINK) continue;
+      const link = new Link(ns, m);
+      if (link.name === name) return link;
     }
-    return Link.get(opts.name, ns);
+    return Link.get(name, ns);
   }
 
   private async change(header: Values, attrs: Values, describe: string): Promise<void> {

@@ -125,9 +125,7 @@ export class VethPair {
       }
       throw e;
     }
-    const echo = reply.messages.find((m) => m.type === C.RTM_NEWLINK);
-    const echoed = echo && new Link(ns, echo);
-    const local = echoed?.name === options.name ? echoed : await Link.get(options.name, ns);
+    const local = await Link.fromEcho(ns, reply.messages, options.name);
     try {
       let setUp: Promise<unknown> | undefined;
       if (options.peerUp ?? options.up) {

@@ -37,25 +37,26 @@ const SUMMARY: Pick = {
   linkinfo: { kind: true },
 };
 
+/** Decodes the picked IFLA_* attributes of a link message (offsets as in the whole message). */
+function pickLinkAttrs(payload: Uint8Array, pick: Pick): Values {
+  return pickAttrs(linkAttrs, payload.subarray(ifinfomsg.size), pick, 16 + ifinfomsg.size);
+}
+
 export function summarizeLink(payload: Uint8Array): DecodedMessage {
   const header = decodeStruct(ifinfomsg, payload.subarray(0, ifinfomsg.size), 16);
-  return { header, attrs: pickAttrs(linkAttrs, payload.subarray(ifinfomsg.size), SUMMARY, 16 + ifinfomsg.size) };
+  return { header, attrs: pickLinkAttrs(payload, SUMMARY) };
 }
 
 /** IFLA_LINKINFO of a link message (kind and kind-specific data), decoded without the rest. */
 export function linkInfoOf(payload: Uint8Array): Values | undefined {
-  return pickAttrs(linkAttrs, payload.subarray(ifinfomsg.size), { linkinfo: true }, 16 + ifinfomsg.size).linkinfo as Values | undefined;
+  return pickLinkAttrs(payload, { linkinfo: true }).linkinfo as Values | undefined;
 }
 
 /** Just the IFLA_GROUP of a link message (0, the default group, when absent). */
 export function linkGroup(payload: Uint8Array): number {
-  return (pickAttrs(linkAttrs, payload.subarray(ifinfomsg.size), { group: true }).group as number | undefined) ?? 0;
+  return (pickLinkAttrs(payload, { group: true }).group as number | undefined) ?? 0;
 }
 
-/** Just the IFLA_IFNAME of a link message. */
-export function linkName(payload: Uint8Array): string | undefined {
-  return pickAttrs(linkAttrs, payload.subarray(ifinfomsg.size), { ifname: true }).ifname as string | undefined;
-}
 
 const FLAG_NAMES: [number, string][] = [
   [C.IFF_UP, 'UP'],
