@@ -7,7 +7,7 @@ const { execFileSync } = require('node:child_process');
 const { mkdirSync, readdirSync } = require('node:fs');
 const { join } = require('node:path');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
-const { median, saveResults } = require('./stats');
+const { median, saveResults, settle } = require('./stats');
 const vnetkit = require('./workloads/vnetkit');
 const { perOp, batched } = require('./workloads/iproute');
 
@@ -29,7 +29,7 @@ async function medianOf(runs, fn) {
   const samples = [];
   for (let i = 0; i < runs; i++) {
     samples.push(await fn(i));
-    await new Promise((r) => setTimeout(r, 300)); // let the kernel finish async teardown between runs
+    await settle(); // let the kernel finish async teardown between runs
   }
   const pick = (k) => median(samples.map((s) => s[k]));
   return { createMs: pick('createMs'), deleteMs: pick('deleteMs'), totalMs: median(samples.map((s) => s.createMs + s.deleteMs)), samples };
@@ -46,7 +46,7 @@ exports.run = async function run() {
       // One untimed run first: the figures are a long-lived process's (JIT-compiled code); the whole-
       // process column below shows a cold start.
       await vnetkit[w](n).catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 300));
+      await settle();
       const h = monitorEventLoopDelay({ resolution: 1 });
       const mem = [];
       h.enable();

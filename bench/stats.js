@@ -26,6 +26,27 @@ async function repeat(runs, fn) {
   return { ms: median(samples), samples };
 }
 
+const { readFileSync } = require('node:fs');
+const cpuTimes = () => {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return { idle: f[3] + f[4], total: f.reduce((a, b) => a + b, 0) };
+};
+/**
+ * Waits until the machine is quiet: deleting a namespace returns at once and the kernel tears its
+ * devices down later in a kworker (cleanup_net), which would otherwise eat into the next measurement
+ * (perf showed 15% of a following run's samples in it). Quiet = two 100 ms windows >= 90% idle.
+ */
+async function settle(maxMs = 20_000) {
+  const end = Date.now() + maxMs;
+  let quiet = 0;
+  while (quiet < 2 && Date.now() < end) {
+    const a = cpuTimes();
+    await new Promise((r) => setTimeout(r, 100));
+    const b = cpuTimes();
+    quiet = (b.idle - a.idle) / Math.max(1, b.total - a.total) >= 0.9 ? quiet + 1 : 0;
+  }
+}
+
 function saveResults(name, data) {
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
@@ -34,4 +55,4 @@ function saveResults(name, data) {
   return file;
 }
 
-module.exports = { median, now, ip, repeat, saveResults };
+module.exports = { median, now, ip, repeat, saveResults, settle };

@@ -10,7 +10,7 @@ import { NLM_F_ECHO } from '../netlink/constants';
 import { NlMsg } from '../netlink/message';
 import { RequestOptions } from '../netlink/multiplexer';
 import * as C from '../rtnl/constants';
-import { decodeLinkPayload, flagNames, linkInfoOf, linkRequest, summarizeLink, LinkStats, newLinkFlags, OperState, operStateName, toStats } from '../rtnl/link-ops';
+import { decodeLinkPayload, flagNames, linkInfoOf, linkRequest, summarizeLink, LinkStats, newLinkFlags, OperState, operStateName, toStats, vethQueueAttrs } from '../rtnl/link-ops';
 import { parseMac } from '../util/addr';
 import { mapInSlices, yieldIfBusy } from '../util/slices';
 import { validateIfName, validateMtu, validateUint } from '../util/validate';
@@ -34,8 +34,15 @@ export interface LinkCreateOptions {
   alias?: string;
   /** Bring the link up in the same request. */
   up?: boolean;
+  /**
+   * Transmit / receive queues (IFLA_NUM_TX_QUEUES / IFLA_NUM_RX_QUEUES), 1..4096. For 'veth' both
+   * ends default to 1 (see VethPair's `txQueues` for why it is sent); other kinds get the
+   * kernel's default when omitted.
+   */
+  txQueues?: number;
+  rxQueues?: number;
   /** For kind 'veth': the other end. */
-  peer?: { name: string; mac?: string; mtu?: number };
+  peer?: { name: string; mac?: string; mtu?: number; txQueues?: number; rxQueues?: number };
   /** Kind-specific IFLA_INFO_DATA attributes, by schema key (escape hatch for kinds without a class). */
   data?: Values;
 }
@@ -198,10 +205,14 @@ export class Link {
       const peer = opts.peer;
       if (!peer) throw new TypeError('a veth needs peer: { name }');
       const peerAttrs = linkAttrsFromOptions(peer, 'peer.');
+      Object.assign(attrs, vethQueueAttrs(opts.txQueues, opts.rxQueues));
+      Object.assign(peerAttrs, vethQueueAttrs(peer.txQueues ?? opts.txQueues, peer.rxQueues ?? opts.rxQueues, 'peer.'));
       linkinfo.data = { peer: { header: {}, attrs: peerAttrs } };
       describe += ` (peer ${JSON.stringify(peer.name)})`;
-    } else if (opts.data) {
-      linkinfo.data = opts.data;
+    } else {
+      if (opts.data) linkinfo.data = opts.data;
+      if (opts.txQueues !== undefined) attrs.numTxQueues = validateUint(opts.txQueues, 'txQueues', 1, 4096);
+      if (opts.rxQueues !== undefined) attrs.numRxQueues = validateUint(opts.rxQueues, 'rxQueues', 1, 4096);
     }
     attrs.linkinfo = linkinfo;
     const header = opts.up ? { flags: C.IFF_UP, change: C.IFF_UP } : {};

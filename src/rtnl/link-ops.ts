@@ -8,6 +8,7 @@ import { RequestBuilder } from '../netlink/message';
 import * as C from './constants';
 import { linkAttrs, linkMessage } from './link-attrs';
 import { ifinfomsg } from './structs';
+import { validateUint } from '../util/validate';
 
 /** Builds one link request: ifinfomsg header fields plus IFLA_* attributes. */
 export function linkRequest(type: number, flags: number, header: Values, attrs: Values): RequestBuilder {
@@ -122,4 +123,17 @@ export function toStats(s: Values | undefined): LinkStats | undefined {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(s)) if (typeof v === 'bigint') out[k] = Number(v);
   return out as LinkStats;
+}
+
+/**
+ * IFLA_NUM_TX_QUEUES / IFLA_NUM_RX_QUEUES for one veth end, 1 unless asked otherwise. A veth left
+ * without them gets one queue per possible CPU, which veth_init_queues then trims to one with
+ * netif_set_real_num_*_queues, an RCU synchronization under rtnl_lock per end; asking for the one
+ * queue outright skips it (0.1 ms of every create, measured with perf sched on kernel 6.18).
+ */
+export function vethQueueAttrs(tx: number | undefined, rx: number | undefined, prefix = ''): Values {
+  return {
+    numTxQueues: validateUint(tx ?? 1, `${prefix}txQueues`, 1, 4096),
+    numRxQueues: validateUint(rx ?? 1, `${prefix}rxQueues`, 1, 4096),
+  };
 }

@@ -94,6 +94,24 @@ describeKernel('VethPair', () => {
     expect((await b.links()).map((l) => l.name).sort()).toEqual(['lo', 'taken0']);
   });
 
+  test('queues: one per end unless asked (ip shows num_tx/rx_queues), per end or for both', async () => {
+    const queues = (ns: string, name: string): [number, number] => {
+      const l = ipLinks(ns, name)[0] as unknown as { num_tx_queues: number; num_rx_queues: number };
+      return [l.num_tx_queues, l.num_rx_queues];
+    };
+    await VethPair.create({ name: 'q0', namespace: a, peer: { name: 'q0p', namespace: b }, up: true });
+    expect(queues(a.name!, 'q0')).toEqual([1, 1]);
+    expect(queues(b.name!, 'q0p')).toEqual([1, 1]);
+    await VethPair.create({ name: 'q1', namespace: a, txQueues: 4, rxQueues: 2, peer: { name: 'q1p', namespace: b, txQueues: 3 } });
+    expect(queues(a.name!, 'q1')).toEqual([4, 2]);
+    expect(queues(b.name!, 'q1p')).toEqual([3, 2]);
+    await Link.create({ kind: 'veth', name: 'q2', namespace: a, peer: { name: 'q2p', rxQueues: 5 } });
+    expect(queues(a.name!, 'q2')).toEqual([1, 1]);
+    expect(queues(a.name!, 'q2p')).toEqual([1, 5]);
+    await expect(VethPair.create({ name: 'q3', namespace: a, txQueues: 0, peer: { name: 'q3p', namespace: b } })).rejects.toMatchObject({ argument: 'txQueues' });
+    await expect(VethPair.create({ name: 'q3', namespace: a, peer: { name: 'q3p', namespace: b, rxQueues: 4097 } })).rejects.toMatchObject({ argument: 'peer.rxQueues' });
+  });
+
   test('bad input is refused before the kernel, and nothing is left anywhere', async () => {
     await expect(VethPair.create({ name: 'ok0', namespace: a, peer: { name: 'p'.repeat(16), namespace: b } })).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(VethPair.create({ name: 'ok0', namespace: a, mac: '02:00:00:00:00', peer: { name: 'p0', namespace: b } })).rejects.toMatchObject({ argument: 'mac' });
