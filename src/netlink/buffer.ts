@@ -4,6 +4,14 @@
 
 import { DecodeError } from '../errors';
 
+const utf8Encoder = new TextEncoder();
+
+/** The dotted path of an attribute: parent.key, with [index] for a repeated one. */
+export function joinPath(path: string, key: string, index?: number): string {
+  const p = path ? `${path}.${key}` : key;
+  return index === undefined ? p : `${p}[${index}]`;
+}
+
 const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Rounds up to netlink's 4-byte alignment (NLMSG_ALIGN / NLA_ALIGN). */
@@ -22,8 +30,10 @@ export class Writer {
   private buf: Uint8Array;
   private view: DataView;
   length = 0;
-  /** Attribute spans written so far (absolute offsets into this writer). */
-  readonly spans: Span[] = [];
+  // Spans flat, five slots each (start, end, parent path, key, index), and their paths joined only
+  // when an error asks: a request is encoded thousands of times in a burst and fails rarely, and a
+  // path string plus a span object per attribute were a third of the encoder's allocations.
+  private readonly spanData: (number | string | undefined)[] = [];
 
   constructor(initial = 256) {
     this.buf = new Uint8Array(initial);
@@ -88,6 +98,35 @@ export class Writer {
   patchU32(at: number, v: number): void {
     this.view.setUint32(at, v >>> 0, LITTLE);
   }
+  /** Records where an attribute was written; its path is parent.key or parent.key[index]. */
+  addSpan(start: number, end: number, parent: string, key: string, index: number | undefined): void {
+    this.spanData.push(start, end, parent, key, index);
+  }
+
+  /** Attribute spans written so far (absolute offsets into this writer), with their paths. */
+  get spans(): Span[] {
+    const out: Span[] = [];
+    const d = this.spanData;
+    for (let i = 0; i < d.length; i += 5) {
+      out.push({ start: d[i] as number, end: d[i + 1] as number, path: joinPath(d[i + 2] as string, d[i + 3] as string, d[i + 4] as number | undefined) });
+    }
+    return out;
+  }
+
+  /** Writes a string as UTF-8 (ASCII, the common case for names, without a temporary buffer). */
+  utf8(s: string): void {
+    let ascii = true;
+    for (let i = 0; i < s.length; i++) {
+      if (s.charCodeAt(i) > 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    if (!ascii) return this.bytes(utf8Encoder.encode(s));
+    const at = this.reserve(s.length);
+    for (let i = 0; i < s.length; i++) this.buf[at + i] = s.charCodeAt(i);
+  }
+
   /** The written bytes (a view, not a copy). */
   finish(): Uint8Array {
     return this.buf.subarray(0, this.length);

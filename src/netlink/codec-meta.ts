@@ -25,7 +25,4 @@ export const structMeta = new WeakMap<object, StructMeta>();
 
 export type Values = Record<string, unknown>;
 
-export function joinPath(path: string, key: string, index?: number): string {
-  const p = path ? `${path}.${key}` : key;
-  return index === undefined ? p : `${p}[${index}]`;
-}
+export { joinPath } from './buffer';

@@ -142,7 +142,8 @@ export function pickAttrs(set: AttrSet, bytes: Uint8Array, pick: Pick, base = 0,
     const known = set.byId.get(r.u16(at + 2) & NLA_TYPE_MASK);
     const want = known && pick[known[0]];
     if (want && !(known[0] in out)) {
-      const [key, spec] = known;
+      const key = known[0]; // indexed, not destructured: destructuring runs the array iterator
+      const spec = known[1];
       if (want === true) out[key] = decodeValue(spec, r, at + 4, len - 4, path, key);
       else if (spec.type === 'nest') out[key] = pickAttrs(spec.attrs(), bytes.subarray(at + 4, at + len), want, base + at + 4, joinPath(path, key));
     }

@@ -11,8 +11,6 @@ import { attrsMeta, joinPath, structMeta, Values } from './codec-meta';
 import { NLA_F_NESTED, NLA_TYPE_MASK } from './constants';
 import { AttrSet, AttrSpec, fieldSize, MessageSchema, StructSpec } from './schema';
 
-const utf8 = new TextEncoder();
-
 export function encodeStruct(spec: StructSpec, values: Values, w: Writer, path = spec.name): void {
   const meta = structMeta.get(values);
   // A struct decoded from an older kernel's shorter version is re-encoded at that length.
@@ -26,7 +24,7 @@ export function encodeStruct(spec: StructSpec, values: Values, w: Writer, path =
       w.zeros(size);
       continue;
     }
-    writeScalar(f.type, values[f.name] ?? (f.type === 'bytes' ? new Uint8Array(size) : f.type.endsWith('64') ? 0n : 0), w, `${path}.${f.name}`, f.byteOrder === 'be', size);
+    writeScalar(f.type, values[f.name] ?? (f.type === 'bytes' ? new Uint8Array(size) : f.type.endsWith('64') ? 0n : 0), w, path, f.name, undefined, f.byteOrder === 'be', size);
   }
   if (meta) w.bytes(meta.tail);
 }
@@ -40,9 +38,10 @@ const RANGES: Record<string, [number, number]> = {
   s32: [-0x80000000, 0x7fffffff],
 };
 
-function writeScalar(type: string, v: unknown, w: Writer, path: string, be: boolean, size = 0): void {
+// The value's path is parent.key (or parent.key[index]), joined only for an error.
+function writeScalar(type: string, v: unknown, w: Writer, parent: string, key: string, index: number | undefined, be: boolean, size = 0): void {
   if (type === 'bytes') {
-    if (!(v instanceof Uint8Array) || v.length !== size) throw new EncodeError(`expected ${size} bytes`, path);
+    if (!(v instanceof Uint8Array) || v.length !== size) throw new EncodeError(`expected ${size} bytes`, joinPath(parent, key, index));
     w.bytes(v);
     return;
   }
@@ -50,16 +49,18 @@ function writeScalar(type: string, v: unknown, w: Writer, path: string, be: bool
     let big: bigint;
     if (typeof v === 'bigint') big = v;
     else if (typeof v === 'number' && Number.isInteger(v)) big = BigInt(v);
-    else throw new EncodeError(`expected an integer, got ${typeof v}`, path);
+    else throw new EncodeError(`expected an integer, got ${typeof v}`, joinPath(parent, key, index));
     const ok = type === 'u64' ? big >= 0n && big < 1n << 64n : big >= -(1n << 63n) && big < 1n << 63n;
-    if (!ok) throw new EncodeError(`${big} is out of range for ${type}`, path);
+    if (!ok) throw new EncodeError(`${big} is out of range for ${type}`, joinPath(parent, key, index));
     if (type === 'u64') w.u64(big, be);
     else w.s64(big, be);
     return;
   }
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new EncodeError(`expected an integer, got ${JSON.stringify(v)}`, path);
-  const [lo, hi] = RANGES[type]!;
-  if (v < lo || v > hi) throw new EncodeError(`${v} is out of range for ${type} (${lo}..${hi})`, path);
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new EncodeError(`expected an integer, got ${JSON.stringify(v)}`, joinPath(parent, key, index));
+  const range = RANGES[type]!; // not destructured: that goes through the array iterator
+  const lo = range[0];
+  const hi = range[1];
+  if (v < lo || v > hi) throw new EncodeError(`${v} is out of range for ${type} (${lo}..${hi})`, joinPath(parent, key, index));
   switch (type) {
     case 'u8':
       return w.u8(v);
@@ -101,7 +102,7 @@ export function encodeAttrs(set: AttrSet, values: Values, w: Writer, path = ''):
     // Unchanged scalars reuse their exact wire bytes (a longer-than-known integer, a string with
     // trailing bytes); objects are re-encoded, since they may have been changed in place.
     const reuse = typeof value !== 'object' && value === meta.values[i];
-    emitAttr(spec, value, values, w, joinPath(path, key, spec.multi ? n : undefined), type & ~NLA_TYPE_MASK, reuse ? raw : undefined);
+    emitAttr(spec, value, values, w, path, key, spec.multi ? n : undefined, type & ~NLA_TYPE_MASK, reuse ? raw : undefined);
   }
   for (const key in values) {
     const spec = set.attrs[key];
@@ -111,9 +112,9 @@ export function encodeAttrs(set: AttrSet, values: Values, w: Writer, path = ''):
     const n = used?.get(key) ?? 0;
     if (spec.multi) {
       if (!Array.isArray(v)) throw new EncodeError('expected an array (repeated attribute)', joinPath(path, key));
-      for (let i = n; i < v.length; i++) emitAttr(spec, v[i], values, w, joinPath(path, key, i), defaultFlags(spec));
+      for (let i = n; i < v.length; i++) emitAttr(spec, v[i], values, w, path, key, i, defaultFlags(spec));
     } else if (n === 0) {
-      emitAttr(spec, v, values, w, joinPath(path, key), defaultFlags(spec));
+      emitAttr(spec, v, values, w, path, key, undefined, defaultFlags(spec));
     }
   }
 }
@@ -134,7 +135,9 @@ function emitAttr(
   value: unknown,
   siblings: Values,
   w: Writer,
-  path: string,
+  parent: string,
+  key: string,
+  index: number | undefined,
   flags: number,
   raw?: Uint8Array,
 ): void {
@@ -142,15 +145,15 @@ function emitAttr(
   w.u16(0);
   w.u16(spec.id | flags);
   if (raw) w.bytes(raw);
-  else encodeValue(spec, value, siblings, w, path);
+  else encodeValue(spec, value, siblings, w, parent, key, index);
   const end = w.length;
-  if (end - start > 0xffff) throw new EncodeError(`attribute is ${end - start} bytes, the limit is 65535`, path);
+  if (end - start > 0xffff) throw new EncodeError(`attribute is ${end - start} bytes, the limit is 65535`, joinPath(parent, key, index));
   w.patchU16(start, end - start);
-  w.spans.push({ start, end, path });
+  w.addSpan(start, end, parent, key, index);
   w.pad();
 }
 
-function encodeValue(spec: AttrSpec, v: unknown, siblings: Values, w: Writer, path: string): void {
+function encodeValue(spec: AttrSpec, v: unknown, siblings: Values, w: Writer, parent: string, key: string, index: number | undefined): void {
   const be = 'byteOrder' in spec && spec.byteOrder === 'be';
   switch (spec.type) {
     case 'u8':
@@ -161,37 +164,37 @@ function encodeValue(spec: AttrSpec, v: unknown, siblings: Values, w: Writer, pa
     case 's32':
     case 'u64':
     case 's64':
-      return writeScalar(spec.type, v, w, path, be);
+      return writeScalar(spec.type, v, w, parent, key, index, be);
     case 'string':
-      if (typeof v !== 'string') throw new EncodeError(`expected a string, got ${typeof v}`, path);
-      w.bytes(utf8.encode(v));
+      if (typeof v !== 'string') throw new EncodeError(`expected a string, got ${typeof v}`, joinPath(parent, key, index));
+      w.utf8(v);
       if (!spec.unterminated) w.u8(0);
       return;
     case 'flag':
-      if (v !== true) throw new EncodeError('a flag attribute takes true', path);
+      if (v !== true) throw new EncodeError('a flag attribute takes true', joinPath(parent, key, index));
       return;
     case 'binary':
       if (v instanceof Uint8Array) return w.bytes(v);
-      if (typeof v === 'string' && spec.hint === 'mac') return w.bytes(parseMac(v, path));
-      if (typeof v === 'string' && spec.hint === 'ip') return w.bytes(parseIp(v, path));
-      throw new EncodeError('expected bytes (Uint8Array)', path);
+      if (typeof v === 'string' && spec.hint === 'mac') return w.bytes(parseMac(v, joinPath(parent, key, index)));
+      if (typeof v === 'string' && spec.hint === 'ip') return w.bytes(parseIp(v, joinPath(parent, key, index)));
+      throw new EncodeError('expected bytes (Uint8Array)', joinPath(parent, key, index));
     case 'nest':
-      if (typeof v !== 'object' || v === null) throw new EncodeError('expected an object of attributes', path);
-      return encodeAttrs(spec.attrs(), v as Values, w, path);
+      if (typeof v !== 'object' || v === null) throw new EncodeError('expected an object of attributes', joinPath(parent, key, index));
+      return encodeAttrs(spec.attrs(), v as Values, w, joinPath(parent, key, index));
     case 'struct':
-      if (typeof v !== 'object' || v === null) throw new EncodeError('expected an object', path);
-      return encodeStruct(spec.struct, v as Values, w, path);
+      if (typeof v !== 'object' || v === null) throw new EncodeError('expected an object', joinPath(parent, key, index));
+      return encodeStruct(spec.struct, v as Values, w, joinPath(parent, key, index));
     case 'message': {
       const m = v as Partial<DecodedMessage>;
-      if (typeof m !== 'object' || m === null) throw new EncodeError('expected { header, attrs }', path);
-      return encodeMessageBody(spec.message(), m.header ?? {}, m.attrs ?? {}, w, path);
+      if (typeof m !== 'object' || m === null) throw new EncodeError('expected { header, attrs }', joinPath(parent, key, index));
+      return encodeMessageBody(spec.message(), m.header ?? {}, m.attrs ?? {}, w, joinPath(parent, key, index));
     }
     case 'sub-message': {
       if (v instanceof Uint8Array) return w.bytes(v);
       const selector = siblings[spec.selector];
       const variant = typeof selector === 'string' ? spec.variants()[selector] : undefined;
-      if (!variant) throw new EncodeError(`no attribute set for ${spec.selector} ${JSON.stringify(selector)}`, path);
-      return encodeAttrs(variant, v as Values, w, path);
+      if (!variant) throw new EncodeError(`no attribute set for ${spec.selector} ${JSON.stringify(selector)}`, joinPath(parent, key, index));
+      return encodeAttrs(variant, v as Values, w, joinPath(parent, key, index));
     }
   }
 }

@@ -194,7 +194,8 @@ export class TunQueue extends Duplex {
 
   private flush(): void {
     if (!this.outbox) return;
-    const [packets, cb] = this.outbox;
+    const packets = this.outbox[0]; // indexed: destructuring runs the array iterator per batch
+    const cb = this.outbox[1];
     this.outbox = undefined;
     const queued = native().packetWrite(this.port, packets);
     if (queued < 0) cb(closedError(this.device, 'write'));

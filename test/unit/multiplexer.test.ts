@@ -85,7 +85,8 @@ describe('Multiplexer', () => {
     const { mux, sent } = setup();
     const b = new RequestBuilder(16, 0);
     b.w.zeros(16); // ifinfomsg
-    b.w.spans.push({ start: 32, end: 48, path: 'linkinfo' }, { start: 40, end: 48, path: 'linkinfo.kind' });
+    b.w.addSpan(32, 48, '', 'linkinfo', undefined);
+    b.w.addSpan(40, 48, 'linkinfo', 'kind', undefined);
     const p = mux.request(b, { op: 'RTM_NEWLINK', describe: 'create dummy "d0"' });
     mux.handleDatagram(ack(sent[0]!.seq, -95, { msg: 'Unknown device type', offs: 40 }));
     const err = (await p.catch((e) => e)) as NetlinkError;
