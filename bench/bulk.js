@@ -16,6 +16,9 @@ const RUNS = Number(process.env.BENCH_RUNS || 3);
 // `ip` per operation at N = 1,000 takes ~20-30 s a run (each delete waits ~20 ms): fewer runs.
 const SLOW_RUNS = Number(process.env.BENCH_SLOW_RUNS || 1);
 const WORKLOADS = (process.env.BENCH_WORKLOADS || 'w1,w2,w3,w4').split(',');
+// BENCH_QUICK=1: only vnetkit and the C floor, for quick A/B runs while working (not the figures
+// reported: those come from a full run).
+const QUICK = process.env.BENCH_QUICK === '1';
 
 function floorBinary() {
   const out = join(__dirname, 'out');
@@ -63,11 +66,11 @@ exports.run = async function run() {
       h.disable();
       row.eventLoopP99Ms = h.percentile(99) / 1e6;
       row.memory = mem;
-      if (w === 'w3') {
+      if (w === 'w3' && !QUICK) {
         // The same work pair by pair (each end up as soon as it is made): see workloads/vnetkit.js.
         row.vnetkitOnePass = await medianOf(SLOW_RUNS, () => vnetkit.w3OnePass(n)).catch((e) => ({ error: e.message }));
       }
-      try {
+      if (!QUICK) try {
         row.vnetkitProcess = await medianOf(RUNS, async () => {
           const t = process.hrtime.bigint();
           execFileSync(process.execPath, [join(__dirname, 'workloads', 'vnetkit.js'), w, String(n)]);
@@ -77,8 +80,10 @@ exports.run = async function run() {
       } catch (e) {
         row.vnetkitProcess = { error: e.message };
       }
-      row.ipBatch = await medianOf(RUNS, () => batched[w](n));
-      row.ipPerOp = await medianOf(n >= 1000 ? SLOW_RUNS : RUNS, () => perOp[w](n));
+      if (!QUICK) {
+        row.ipBatch = await medianOf(RUNS, () => batched[w](n));
+        row.ipPerOp = await medianOf(n >= 1000 ? SLOW_RUNS : RUNS, () => perOp[w](n));
+      }
       const c = (mode, batch) => () => JSON.parse(execFileSync(floor, [w, String(n), mode, String(batch)], { encoding: 'utf8' }));
       row.cOneByOne = await medianOf(RUNS, c('onebyone', 1));
       row.cGroup = await medianOf(RUNS, c('group', 16));

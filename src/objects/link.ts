@@ -244,23 +244,32 @@ export class Link {
   }
 
   /**
-   * Sets the administrative state up.
+   * Sets the administrative state up. `flags` and `isUp` are updated here without reading the
+   * link back: carrier (LOWER_UP) and `operState` follow asynchronously in the kernel (linkwatch),
+   * so a read right after would not show them reliably anyway; `refresh()` reads them when wanted.
+   * (Not reading back saves a request per link in bulk bring-ups.)
    *
    * Equivalent to: `ip link set dev NAME up`
    */
   async setUp(): Promise<void> {
     await this.change({ flags: C.IFF_UP, change: C.IFF_UP }, {}, 'set up');
-    await this.refresh();
+    this.setFlagBits(this.flagBits | C.IFF_UP);
   }
 
   /**
-   * Sets the administrative state down.
+   * Sets the administrative state down. `flags` and `isUp` are updated here without a read: a
+   * device that is not running has no RUNNING, LOWER_UP or DORMANT flag either (dev_get_flags).
    *
    * Equivalent to: `ip link set dev NAME down`
    */
   async setDown(): Promise<void> {
     await this.change({ flags: 0, change: C.IFF_UP }, {}, 'set down');
-    await this.refresh();
+    this.setFlagBits(this.flagBits & ~(C.IFF_UP | C.IFF_RUNNING | C.IFF_LOWER_UP | C.IFF_DORMANT));
+  }
+
+  private setFlagBits(bits: number): void {
+    this.flagBits = bits >>> 0;
+    this.flags = flagNames(this.flagBits);
   }
 
   /**

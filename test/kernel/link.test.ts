@@ -90,8 +90,17 @@ describeKernel('Link', () => {
       const link = await Link.create({ kind: 'veth', name: a, peer: { name: b } });
       await link.setUp();
       expect(ipJson<IpLink[]>('link', 'show', a)[0]!.flags).toContain('UP');
+      expect(link.isUp).toBe(true);
+      expect(link.flags).toContain('UP');
+      await link.refresh();
+      expect(link.flags).toEqual(expect.arrayContaining(['UP', 'BROADCAST', 'MULTICAST']));
       await link.setDown();
       expect(ipJson<IpLink[]>('link', 'show', a)[0]!.flags).not.toContain('UP');
+      expect(link.isUp).toBe(false);
+      // What the object says matches a fresh read of the kernel's flags after a down.
+      const flagsAfterDown = link.flags;
+      await link.refresh();
+      expect(link.flags).toEqual(flagsAfterDown);
       await link.set({ mtu: 1280, name: renamed, txqlen: 500, alias: 'test link' });
       expect(link.name).toBe(renamed);
       const [shown] = ipJson<(IpLink & { txqlen: number; ifalias: string })[]>('link', 'show', renamed);
