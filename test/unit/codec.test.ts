@@ -80,6 +80,21 @@ describe('attribute codec', () => {
     expect(() => encode({ nope: 1 })).toThrow(EncodeError);
     expect(() => encode({ u8: 256 })).toThrow(/u8.*out of range/);
     expect(() => encode({ nest: { big: -1n } })).toThrow(expect.objectContaining({ path: 'nest.big' }));
+    expect(() => encode({ alt: ['a', 7] })).toThrow(expect.objectContaining({ path: 'alt[1]' }));
+    expect(() => encode({ kind: 'a', data: { x: 70000 } })).toThrow(expect.objectContaining({ path: 'data.x' }));
+    expect(() => encode({ mac: '02:00' })).toThrow(expect.objectContaining({ argument: 'mac' }));
+    const s = defineStruct('hdr', 4, [{ name: 'a', type: 'u16' }, { name: 'b', type: 'u16' }]);
+    expect(() => encodeStruct(s, { a: 1, b: -1 }, new Writer())).toThrow(expect.objectContaining({ path: 'hdr.b' }));
+  });
+
+  test('spans name every attribute written, nested and repeated ones included', () => {
+    const w = new Writer();
+    encodeAttrs(outer, { u8: 1, nest: { name: 'é', big: 1n }, alt: ['x', 'y'] }, w);
+    const paths = w.spans.map((sp) => sp.path);
+    expect(paths).toEqual(['u8', 'nest.name', 'nest.big', 'nest', 'alt[0]', 'alt[1]']);
+    for (const sp of w.spans) expect(sp.end).toBeGreaterThan(sp.start);
+    // A non-ASCII string is written as UTF-8.
+    expect(decodeAttrs(outer, w.finish()).nest).toMatchObject({ name: 'é' });
   });
 
   test('truncated input throws DecodeError with the offset', () => {
