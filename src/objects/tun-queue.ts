@@ -59,7 +59,9 @@ function frames(batch: Buffer): Buffer[] {
 export class TunQueue extends Duplex {
   /** Packets the kernel refused on write. */
   writeErrors = 0;
-  private readonly port: number;
+  // The packet-thread port, made on first read or write: a queue only created, configured and
+  // closed (persistent taps made in bulk) then costs no hand-over to the packet thread and back.
+  private port: number | undefined;
   private reading = false;
   private drainCb: ((e?: Error | null) => void) | undefined;
   private outbox: [Uint8Array | Uint8Array[], (e?: Error | null) => void] | undefined;
@@ -72,13 +74,18 @@ export class TunQueue extends Duplex {
 
   /** @internal */
   constructor(
-    /** The /dev/net/tun fd (owned by the native packet thread until close). */
+    /** The /dev/net/tun fd (the native packet thread owns it from the first read or write until close). */
     protected readonly fd: number,
     /** Device name, for messages. */
     readonly device: string,
   ) {
     super({ objectMode: true, readableHighWaterMark: 1024, writableHighWaterMark: 1024 });
-    this.port = native().packetAttach(fd, (kind, a, b, c, code, text) => this.onEvent(kind, a, b, c, code as string, text as string));
+  }
+
+  /** The fd's port on the packet thread, which takes the fd over on first use. */
+  private attachedPort(): number {
+    this.port ??= native().packetAttach(this.fd, (kind, a, b, c, code, text) => this.onEvent(kind, a, b, c, code as string, text as string));
+    return this.port;
   }
 
   private onEvent(kind: number, a: unknown, b: unknown, c: unknown, code?: string, text?: string): void {
@@ -112,7 +119,7 @@ export class TunQueue extends Duplex {
   private setReading(on: boolean): void {
     if (this.reading === on || this.released) return;
     this.reading = on;
-    native().packetRead(this.port, on);
+    native().packetRead(this.attachedPort(), on);
   }
 
   override _read(): void {
@@ -141,7 +148,7 @@ export class TunQueue extends Duplex {
     // Stream writes still waiting in the Writable go first: this batch joins their queue.
     if (this.writableLength > 0 || this.outbox) return packets.reduce((_, p) => this.write(p), true);
     if (packets.length === 0) return true;
-    const queued = native().packetWrite(this.port, packets as Uint8Array[]);
+    const queued = native().packetWrite(this.attachedPort(), packets as Uint8Array[]);
     if (queued < 0) throw closedError(this.device, 'write');
     if (queued <= WRITE_HIGH_WATER) return true;
     this.batchDrain = true;
@@ -197,7 +204,7 @@ export class TunQueue extends Duplex {
     const packets = this.outbox[0]; // indexed: destructuring runs the array iterator per batch
     const cb = this.outbox[1];
     this.outbox = undefined;
-    const queued = native().packetWrite(this.port, packets);
+    const queued = native().packetWrite(this.attachedPort(), packets);
     if (queued < 0) cb(closedError(this.device, 'write'));
     else if (queued > WRITE_HIGH_WATER) this.drainCb = cb;
     else cb();
@@ -210,11 +217,18 @@ export class TunQueue extends Duplex {
 
   /** Gives the fd back from the packet thread and closes it on the namespace runner (may take ~20 ms). */
   private release(): Promise<void> {
-    this.released ??= new Promise<number>((resolve) => {
-      this.flush();
+    if (this.released) return this.released;
+    this.flush();
+    const port = this.port;
+    this.reading = false;
+    if (port === undefined) {
+      // Never used for packets: the fd is still ours, nothing to take back from the packet thread.
+      this.released = native().tunClose(this.fd);
+      return this.released;
+    }
+    this.released = new Promise<number>((resolve) => {
       this.onDetached = resolve;
-      this.reading = false;
-      native().packetClose(this.port);
+      native().packetClose(port);
     }).then((fd) => native().tunClose(fd));
     return this.released;
   }
