@@ -2,6 +2,7 @@
 // TUN/TAP on the real kernel, inside the private namespace of test/run.js: packets written into the
 // fd are answered by the kernel and read back; `ip -json -d link` is the oracle for device flags.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync, readlinkSync } from 'node:fs';
 import * as dgram from 'node:dgram';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -229,6 +230,37 @@ describeKernel('TunTap', () => {
     await t2[Symbol.asyncDispose]();
     expect(exists(t2.name)).toBe(false);
     await t2.close(); // idempotent
+  });
+
+  test('a queue never read or written closes without the packet thread: fd closed, device gone; one used late still works', async () => {
+    // Open /dev/net/tun fds of this process.
+    const fds = () => readdirSync('/proc/self/fd').filter((f) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${f}`) === '/dev/net/tun';
+      } catch {
+        return false;
+      }
+    }).length;
+    const before = fds();
+    const taps = await Promise.all(Array.from({ length: 20 }, (_, i) => TunTap.create({ mode: 'tap', name: uniqueName(`un${i}`) })));
+    expect(fds()).toBe(before + 20);
+    const names = taps.map((t) => t.name);
+    await Promise.all(taps.map((t) => t.close()));
+    expect(fds()).toBe(before);
+    for (const n of names) expect(exists(n)).toBe(false);
+    // Created and left idle first, then used: the first write attaches it to the packet thread.
+    const tun = await TunTap.create({ mode: 'tun', name: uniqueName('late'), up: true });
+    try {
+      ip('addr', 'add', '10.209.0.1/24', 'dev', tun.name);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(tun.writeBatch([ipv4('10.209.0.2', '10.209.0.1', 1, icmpEcho(8, 0x4343, 1, Buffer.from('late')))])).toBe(true);
+      const reply = await nextPacket(tun, (p) => isIpv4(p, 1) && p[20] === 0);
+      expect(dotted(reply.subarray(12, 16))).toBe('10.209.0.1');
+      expect(reply.subarray(20).readUInt16BE(4)).toBe(0x4343);
+    } finally {
+      await tun.close();
+    }
+    expect(fds()).toBe(before);
   });
 
   test('a device deleted under an open queue ends the stream with device-removed', async () => {
