@@ -99,7 +99,7 @@ export class Link {
   alias: string | undefined;
   /** ARPHRD_* hardware type. */
   type: number;
-  /** The RTM_NEWLINK payload this state was read from (a copy, so big dump buffers can be freed). */
+  /** The RTM_NEWLINK payload this state was read from (never a view into a big dump buffer). */
   private payload: Uint8Array;
   private decoded: DecodedMessage | undefined;
 
@@ -108,7 +108,10 @@ export class Link {
     readonly namespace: Namespace,
     msg: NlMsg,
   ) {
-    this.payload = new Uint8Array(msg.payload); // a copy (Buffer#slice would be a view)
+    // A message that is most of its datagram (a reply to one request) is kept as it is; one of a
+    // dump's many is copied, so keeping one link of a listing does not keep the whole buffer.
+    const p = msg.payload;
+    this.payload = p.buffer.byteLength <= 2 * p.byteLength + 64 ? p : new Uint8Array(p);
     // Only what the properties need is decoded now; `attributes` decodes the rest on first use.
     // Listing thousands of links then costs little CPU and leaves little for the GC.
     const { header, attrs } = summarizeLink(this.payload);

@@ -2,7 +2,7 @@
 // Pure builders and parsers for RTM_{NEW,SET,DEL,GET}LINK: no classes, no I/O. The object layer
 // (objects/link.ts) sends what these build.
 
-import { DecodedMessage, decodeMessageBody, decodeStruct, encodeMessageBody, Pick, pickAttrs, Values } from '../netlink/codec';
+import { DecodedMessage, decodeMessageBody, encodeMessageBody, Pick, pickAttrs, readStruct, Values } from '../netlink/codec';
 import { NLM_F_CREATE, NLM_F_EXCL } from '../netlink/constants';
 import { RequestBuilder } from '../netlink/message';
 import * as C from './constants';
@@ -44,7 +44,7 @@ function pickLinkAttrs(payload: Uint8Array, pick: Pick): Values {
 }
 
 export function summarizeLink(payload: Uint8Array): DecodedMessage {
-  const header = decodeStruct(ifinfomsg, payload.subarray(0, ifinfomsg.size), 16);
+  const header = readStruct(ifinfomsg, payload.subarray(0, ifinfomsg.size), 16);
   return { header, attrs: pickLinkAttrs(payload, SUMMARY) };
 }
 
@@ -83,7 +83,9 @@ const FLAG_NAMES: [number, string][] = [
 
 /** Device flag names (IFF_* without the prefix), in bit order. */
 export function flagNames(flags: number): string[] {
-  return FLAG_NAMES.filter(([bit]) => flags & bit).map(([, name]) => name);
+  const out: string[] = [];
+  for (let i = 0; i < FLAG_NAMES.length; i++) if (flags & FLAG_NAMES[i]![0]) out.push(FLAG_NAMES[i]![1]);
+  return out;
 }
 
 const OPER_STATES: Record<number, OperState> = {
