@@ -34,12 +34,13 @@ const cpuTimes = () => {
 /**
  * Waits until the machine is quiet: deleting a namespace returns at once and the kernel tears its
  * devices down later in a kworker (cleanup_net), which would otherwise eat into the next measurement
- * (perf showed 15% of a following run's samples in it). Quiet = two 100 ms windows >= 90% idle.
+ * (perf showed 15% of a following run's samples in it). Quiet = three 100 ms windows in a row
+ * >= 90% idle (teardown sleeps in RCU grace periods between bursts, so one quiet window says little).
  */
 async function settle(maxMs = 20_000) {
   const end = Date.now() + maxMs;
   let quiet = 0;
-  while (quiet < 2 && Date.now() < end) {
+  while (quiet < 3 && Date.now() < end) {
     const a = cpuTimes();
     await new Promise((r) => setTimeout(r, 100));
     const b = cpuTimes();

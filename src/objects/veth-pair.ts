@@ -7,11 +7,10 @@ import { InvalidArgumentError, LinkNotFoundError, NetlinkError, VnetkitError } f
 import { Values } from '../netlink/codec';
 import { NLM_F_ECHO } from '../netlink/constants';
 import * as C from '../rtnl/constants';
-import { linkRequest, newLinkFlags } from '../rtnl/link-ops';
+import { linkRequest, newLinkFlags, vethQueueAttrs } from '../rtnl/link-ops';
 import { parseMac } from '../util/addr';
 import { yieldIfBusy } from '../util/slices';
 import { validateIfName, validateMtu, validateUint } from '../util/validate';
-import { vethQueueAttrs } from '../rtnl/link-ops';
 import { Link } from './link';
 import { Namespace } from './namespace';
 
@@ -108,7 +107,6 @@ export class VethPair {
     const localAttrs = endAttrs(options, '', undefined, options.group);
     const peerOpts = options.peerMac !== undefined ? { ...options.peer, mac: options.peerMac } : options.peer;
     const peerAttrs = endAttrs(peerOpts, 'peer.', options.mtu, options.group, options.txQueues, options.rxQueues);
-    
     if (options.mtu !== undefined) localAttrs.mtu = validateMtu(options.mtu);
     if (options.master) {
       if (!options.master.namespace.equals(ns)) {
