@@ -1,7 +1,8 @@
 'use strict';
-// Small helpers shared by the benchmarks: medians, timers, running `ip`, and the results file.
+// Small helpers shared by the benchmarks: medians, timers, running `ip`, waiting for a quiet
+// machine, and the results file.
 const { execFile } = require('node:child_process');
-const { mkdirSync, writeFileSync } = require('node:fs');
+const { mkdirSync, readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { promisify } = require('node:util');
 
@@ -26,7 +27,6 @@ async function repeat(runs, fn) {
   return { ms: median(samples), samples };
 }
 
-const { readFileSync } = require('node:fs');
 const cpuTimes = () => {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   return { idle: f[3] + f[4], total: f.reduce((a, b) => a + b, 0) };
