@@ -2,7 +2,7 @@
 // Link: one network device in one namespace, as `ip link` shows and changes it.
 
 import { inspect } from 'node:util';
-import { InvalidArgumentError, KernelFeatureError, LinkNotFoundError, NetlinkError } from '../errors';
+import { InvalidArgumentError, LinkNotFoundError, NetlinkError } from '../errors';
 import { deleteLinks } from './bulk';
 import { findPeer, moveLink } from './link-moves';
 import { DecodedMessage, Values } from '../netlink/codec';
@@ -10,10 +10,11 @@ import { NLM_F_ECHO } from '../netlink/constants';
 import { NlMsg } from '../netlink/message';
 import { RequestOptions } from '../netlink/multiplexer';
 import * as C from '../rtnl/constants';
-import { decodeLinkPayload, flagNames, linkInfoOf, linkRequest, summarizeLink, LinkStats, newLinkFlags, OperState, operStateName, toStats, vethQueueAttrs } from '../rtnl/link-ops';
+import { decodeLinkPayload, flagNames, linkInfoOf, linkRequest, summarizeLink, LinkStats, newLinkFlags, OperState, operStateName, toStats, queueAttrs } from '../rtnl/link-ops';
 import { parseMac } from '../util/addr';
 import { mapInSlices, yieldIfBusy } from '../util/slices';
 import { validateIfName, validateMtu, validateUint } from '../util/validate';
+import { kindError, linkAttrsFromOptions } from './link-options';
 import { Namespace } from './namespace';
 
 /** Options common to every link kind at creation. */
@@ -59,20 +60,6 @@ export interface LinkSetOptions {
 }
 
 export type LinkRef = string | number;
-
-/** Turns the kernel's answer to an unknown link kind into an error that says what is missing. */
-function kindError(kind: string) {
-  return (err: NetlinkError): Error => {
-    if (err.code === 'EOPNOTSUPP' && /unknown device type/i.test(err.kernelMessage ?? 'unknown device type')) {
-      return new KernelFeatureError(
-        { errno: err.errno, op: err.op, ...(err.request ? { request: err.request } : {}), ...(err.extack ? { extack: err.extack } : {}) },
-        `link kind "${kind}"`,
-        `The running kernel has no "${kind}" link type (not built in, and its module cannot be loaded)`,
-      );
-    }
-    return err;
-  };
-}
 
 export class Link {
   /** Interface index (ifindex), unique within its namespace. */
@@ -208,14 +195,13 @@ export class Link {
       const peer = opts.peer;
       if (!peer) throw new TypeError('a veth needs peer: { name }');
       const peerAttrs = linkAttrsFromOptions(peer, 'peer.');
-      Object.assign(attrs, vethQueueAttrs(opts.txQueues, opts.rxQueues));
-      Object.assign(peerAttrs, vethQueueAttrs(peer.txQueues ?? opts.txQueues, peer.rxQueues ?? opts.rxQueues, 'peer.'));
+      Object.assign(attrs, queueAttrs(opts.txQueues, opts.rxQueues, '', 1));
+      Object.assign(peerAttrs, queueAttrs(peer.txQueues ?? opts.txQueues, peer.rxQueues ?? opts.rxQueues, 'peer.', 1));
       linkinfo.data = { peer: { header: {}, attrs: peerAttrs } };
       describe += ` (peer ${JSON.stringify(peer.name)})`;
     } else {
       if (opts.data) linkinfo.data = opts.data;
-      if (opts.txQueues !== undefined) attrs.numTxQueues = validateUint(opts.txQueues, 'txQueues', 1, 4096);
-      if (opts.rxQueues !== undefined) attrs.numRxQueues = validateUint(opts.rxQueues, 'rxQueues', 1, 4096);
+      Object.assign(attrs, queueAttrs(opts.txQueues, opts.rxQueues));
     }
     attrs.linkinfo = linkinfo;
     const header = opts.up ? { flags: C.IFF_UP, change: C.IFF_UP } : {};
@@ -396,13 +382,3 @@ export async function deleteLinkGroup(ns: Namespace, group: number): Promise<voi
   await conn.request(req, { op: 'RTM_DELLINK', describe: `delete links of group ${group}` });
 }
 
-/** Common IFLA_* attributes from creation options; `prefix` names the argument in errors ('peer.'). */
-function linkAttrsFromOptions(o: { name: string; mtu?: number; mac?: string; txqlen?: number; group?: number; alias?: string }, prefix: string): Values {
-  const attrs: Values = { ifname: validateIfName(o.name, `${prefix}name`) };
-  if (o.mtu !== undefined) attrs.mtu = validateMtu(o.mtu, `${prefix}mtu`);
-  if (o.mac !== undefined) attrs.address = parseMac(o.mac, `${prefix}mac`);
-  if (o.txqlen !== undefined) attrs.txqlen = validateUint(o.txqlen, `${prefix}txqlen`, 0, 0xffffffff);
-  if (o.group !== undefined) attrs.group = validateUint(o.group, `${prefix}group`, 0, 0xffffffff);
-  if (o.alias !== undefined) attrs.ifalias = o.alias;
-  return attrs;
-}

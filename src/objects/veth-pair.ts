@@ -7,7 +7,7 @@ import { InvalidArgumentError, LinkNotFoundError, NetlinkError, VnetkitError } f
 import { Values } from '../netlink/codec';
 import { NLM_F_ECHO } from '../netlink/constants';
 import * as C from '../rtnl/constants';
-import { linkRequest, newLinkFlags, vethQueueAttrs } from '../rtnl/link-ops';
+import { linkRequest, newLinkFlags, queueAttrs } from '../rtnl/link-ops';
 import { parseMac } from '../util/addr';
 import { yieldIfBusy } from '../util/slices';
 import { validateIfName, validateMtu, validateUint } from '../util/validate';
@@ -71,7 +71,7 @@ function endAttrs(o: VethEndOptions, prefix: string, mtu: number | undefined, gr
   if (m !== undefined) attrs.mtu = validateMtu(m, `${prefix}mtu`);
   if (o.mac !== undefined) attrs.address = parseMac(o.mac, `${prefix}mac`);
   if (group !== undefined) attrs.group = validateUint(group, 'group', 0, 0xffffffff);
-  Object.assign(attrs, vethQueueAttrs(o.txQueues ?? txQueues, o.rxQueues ?? rxQueues, prefix));
+  Object.assign(attrs, queueAttrs(o.txQueues ?? txQueues, o.rxQueues ?? rxQueues, prefix, 1));
   return attrs;
 }
 

@@ -128,14 +128,17 @@ export function toStats(s: Values | undefined): LinkStats | undefined {
 }
 
 /**
- * IFLA_NUM_TX_QUEUES / IFLA_NUM_RX_QUEUES for one veth end, 1 unless asked otherwise. A veth left
- * without them gets one queue per possible CPU, which veth_init_queues then trims to one with
- * netif_set_real_num_*_queues, an RCU synchronization under rtnl_lock per end; asking for the one
- * queue outright skips it (0.1 ms of every create, measured with perf sched on kernel 6.18).
+ * IFLA_NUM_TX_QUEUES / IFLA_NUM_RX_QUEUES, those given (or `fallback` for those not given).
+ * A veth end passes fallback 1: left without them it gets one queue per possible CPU, which
+ * veth_init_queues then trims to one with netif_set_real_num_*_queues, an RCU synchronization
+ * under rtnl_lock per end; asking for the one queue outright skips it (0.1 ms of every create,
+ * measured with perf sched on kernel 6.18).
  */
-export function vethQueueAttrs(tx: number | undefined, rx: number | undefined, prefix = ''): Values {
-  return {
-    numTxQueues: validateUint(tx ?? 1, `${prefix}txQueues`, 1, 4096),
-    numRxQueues: validateUint(rx ?? 1, `${prefix}rxQueues`, 1, 4096),
-  };
+export function queueAttrs(tx: number | undefined, rx: number | undefined, prefix = '', fallback?: number): Values {
+  const out: Values = {};
+  const t = tx ?? fallback;
+  const r = rx ?? fallback;
+  if (t !== undefined) out.numTxQueues = validateUint(t, `${prefix}txQueues`, 1, 4096);
+  if (r !== undefined) out.numRxQueues = validateUint(r, `${prefix}rxQueues`, 1, 4096);
+  return out;
 }
