@@ -118,9 +118,12 @@ export class Connection {
   /** Sends a request and resolves with the kernel's reply messages (or rejects with NetlinkError). */
   request(builder: RequestBuilder, opts: RequestOptions): Promise<Reply> {
     if (this.closing) return Promise.reject(new ClosedError(`netlink socket of ${this.label}`));
+    // No finally() to drop the ref: every way a request settles (a reply in onData, an I/O error,
+    // close, a send that throws inside mux.request) already ends in updateRef(). A finally per
+    // request was two more promises and a closure for each of a burst's thousand requests.
     const p = this.mux.request(builder, opts);
     this.updateRef();
-    return p.finally(() => this.updateRef());
+    return p;
   }
 
   /** Keeps the process alive while an event subscription is active. */
