@@ -3,6 +3,9 @@
 // the delivery of received datagrams to each registered copy of the JS library.
 #include "nl_io.h"
 
+#include <string.h>
+
+#include <algorithm>
 #include <unordered_map>
 #include <utility>
 
@@ -38,10 +41,39 @@ void NlIo::DeliverToJs(Napi::Env env) {
     delivery_scheduled_ = false;
   }
   Napi::HandleScope scope(env);
-  // Per client, a flat array [fd, kind, payload, token, fd, kind, ...]: payload is a Buffer for data,
-  // [errno, syscall] for errors. One call per batch keeps the JS boundary cheap for large dumps.
+  // Per client, a flat array [fd, kind, payload, token, fd, kind, ...]: payload is a Uint8Array for
+  // data, [errno, syscall] for errors. One call per batch keeps the JS boundary cheap for large dumps.
+  // Datagrams are copied back to back into shared ArrayBuffers of up to kSharedBytes, each payload a
+  // view: one allocation (and one backing store for the GC to track) per batch, not per datagram,
+  // which in a burst of a thousand requests is two (the echo and the ACK) per request. Whoever
+  // keeps a payload beyond the call copies it (Link does), so a view never pins much memory.
+  constexpr size_t kSharedBytes = 64 * 1024;
+  Napi::ArrayBuffer shared;
+  size_t shared_used = 0;
+  size_t shared_size = 0;
+  auto view_of = [&](size_t k) {
+    const std::vector<uint8_t>& data = batch[k].data;
+    size_t len = data.size();
+    size_t aligned = (len + 7) & ~size_t{7};
+    if (shared_size == 0 || shared_used + aligned > shared_size) {
+      // What is left of this batch's data, capped: the last buffer is not larger than needed.
+      size_t want = 0;
+      for (size_t j = k; j < batch.size(); j++) {
+        if (batch[j].kind == kData) want += (batch[j].data.size() + 7) & ~size_t{7};
+        if (want >= kSharedBytes) break;
+      }
+      shared_size = std::max(aligned, std::min(want, kSharedBytes));
+      shared = Napi::ArrayBuffer::New(env, shared_size);
+      shared_used = 0;
+    }
+    memcpy(static_cast<uint8_t*>(shared.Data()) + shared_used, data.data(), len);
+    auto view = Napi::Uint8Array::New(env, len, shared, shared_used);
+    shared_used += aligned;
+    return view;
+  };
   std::unordered_map<uint32_t, std::pair<Napi::Array, uint32_t>> out;
-  for (auto& ev : batch) {
+  for (size_t k = 0; k < batch.size(); k++) {
+    Event& ev = batch[k];
     auto owner = fd_client_.find(ev.fd);
     if (owner == fd_client_.end()) continue;
     uint32_t client = owner->second;
@@ -53,7 +85,7 @@ void NlIo::DeliverToJs(Napi::Env env) {
     arr.Set(i++, Napi::Number::New(env, ev.fd));
     arr.Set(i++, Napi::Number::New(env, ev.kind));
     if (ev.kind == kData) {
-      arr.Set(i++, Napi::Buffer<uint8_t>::Copy(env, ev.data.data(), ev.data.size()));
+      arr.Set(i++, view_of(k));
     } else if (ev.kind == kError) {
       Napi::Array e = Napi::Array::New(env, 2);
       e.Set(0u, Napi::Number::New(env, ev.err));
