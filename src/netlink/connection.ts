@@ -9,7 +9,6 @@ import { ClosedError, errnoCode, ExtAck, NetlinkError } from '../errors';
 import { IO_CLOSED, IO_DATA, IO_ERROR, IoEventBatch, native } from '../native/binding';
 import { NETLINK_ROUTE } from './constants';
 import { NlMsg, RequestBuilder } from './message';
-import { countInFlight } from '../util/slices';
 import { Multiplexer, Reply, RequestOptions } from './multiplexer';
 
 const connections = new Map<number, Connection>();
@@ -91,7 +90,7 @@ export class Connection {
     this.fd = fd;
     this.portId = portId;
     this.label = opts.label ?? 'this namespace';
-    const muxOpts: ConstructorParameters<typeof Multiplexer>[2] = { onInFlight: countInFlight };
+    const muxOpts: ConstructorParameters<typeof Multiplexer>[2] = {};
     if (opts.onEvent) muxOpts.onEvent = opts.onEvent;
     if (opts.onWarning) muxOpts.onWarning = opts.onWarning;
     this.mux = new Multiplexer((bytes, seq) => native().ioSend(this.fd, bytes, seq), portId, muxOpts);

@@ -50,8 +50,6 @@ export interface MultiplexerOptions {
   window?: number;
   onEvent?: (msg: NlMsg) => void;
   onWarning?: (w: ExtAck, op: string) => void;
-  /** Told of every change in the number of requests in flight (+1 sent, -1 settled, -n on failAll). */
-  onInFlight?: (delta: number) => void;
 }
 
 export class Multiplexer {
@@ -107,7 +105,6 @@ export class Multiplexer {
     p.interrupted = false;
     this.pending.set(p.seq, p);
     this.inFlight++;
-    this.options.onInFlight?.(1);
     try {
       this.send(p.builder.finish(p.seq, this.portId), p.seq);
     } catch (e) {
@@ -126,7 +123,6 @@ export class Multiplexer {
     if (this.pending.get(p.seq) !== p) return;
     this.pending.delete(p.seq);
     this.inFlight--;
-    this.options.onInFlight?.(-1);
     if (p === this.dumpActive) {
       this.dumpActive = undefined;
       this.pumpDumps();
@@ -207,7 +203,6 @@ export class Multiplexer {
     this.waiting.length = 0;
     this.dumpQueue.length = 0;
     this.dumpActive = undefined;
-    if (this.inFlight) this.options.onInFlight?.(-this.inFlight);
     this.inFlight = 0;
     for (const p of all) p.reject(err);
   }

@@ -28,27 +28,8 @@ export async function mapInSlices<T, R>(items: readonly T[], fn: (item: T) => R 
 const settled = Promise.resolve();
 let sliceStart = -1;
 const waiters: (() => void)[] = [];
-let head = 0; // waiters before it were released (compacted as they are let through)
+let head = 0; // waiters before it were released (the array is compacted when it drains)
 let releasing = false;
-
-// Netlink requests sent and not yet answered, over every socket. With MAX_IN_FLIGHT outstanding
-// the gate lets nobody through until replies arrive. Not for the kernel's sake (it serializes
-// requests under rtnl_lock anyway, and 64 queued requests keep it busy for ~15 ms): every request
-// in flight keeps its operation's objects alive (async frames, the encoded request, the pending
-// entry), and when a burst let all 1,000 through, each young-generation GC had to copy hundreds of
-// them: scavenges of 5-10 ms on a 2-core machine, the largest part of the event-loop delay.
-const MAX_IN_FLIGHT = 64;
-let inFlight = 0;
-let heldForReplies = false;
-
-/** @internal Each connection reports requests handed to the kernel (+n) and settled (-n). */
-export function countInFlight(delta: number): void {
-  inFlight += delta;
-  if (heldForReplies && inFlight < MAX_IN_FLIGHT) {
-    heldForReplies = false;
-    setImmediate(startSlice);
-  }
-}
 
 function endSlice(): void {
   if (!releasing) sliceStart = -1;
@@ -75,19 +56,12 @@ function releaseNext(): void {
     releasing = false;
     return;
   }
-  if (inFlight >= MAX_IN_FLIGHT) {
-    heldForReplies = true; // countInFlight resumes
-    return;
-  }
   if (performance.now() - sliceStart >= SLICE_MS) {
     setImmediate(startSlice);
     return;
   }
   const resolve = waiters[head]!;
-  if (++head >= 1024 && head * 2 >= waiters.length) {
-    waiters.splice(0, head); // amortized O(1) per waiter, and released ones are not kept alive
-    head = 0;
-  }
+  waiters[head++] = undefined as unknown as () => void; // not kept alive until the queue drains
   resolve();
   // Queued after the waiter's continuation, so it runs once that continuation has reached its
   // next await.

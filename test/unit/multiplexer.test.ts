@@ -181,20 +181,3 @@ describe('Multiplexer', () => {
     await Promise.all(ps);
   });
 });
-
-describe('requests in flight, as reported to the burst gate', () => {
-  test('+1 per request sent, -1 per request settled, the rest at once when everything fails', async () => {
-    let inFlight = 0;
-    const sent: number[] = [];
-    const mux = new Multiplexer((_bytes, seq) => sent.push(seq), PORT, { onInFlight: (d) => (inFlight += d) });
-    const first = mux.request(new RequestBuilder(16, 0), { op: 'RTM_NEWLINK' });
-    const others = [1, 2].map(() => mux.request(new RequestBuilder(16, 0), { op: 'RTM_NEWLINK' }).catch((e: Error) => e));
-    expect(inFlight).toBe(3);
-    mux.handleDatagram(ack(sent[0]!));
-    await first;
-    expect(inFlight).toBe(2);
-    mux.failAll(new Error('closed'), true);
-    expect(inFlight).toBe(0);
-    expect((await Promise.all(others)).map((e) => (e as Error).message)).toEqual(['closed', 'closed']);
-  });
-});
