@@ -28,7 +28,7 @@ export async function mapInSlices<T, R>(items: readonly T[], fn: (item: T) => R 
 const settled = Promise.resolve();
 let sliceStart = -1;
 const waiters: (() => void)[] = [];
-let head = 0; // waiters before it were released (the array is compacted when it drains)
+let head = 0; // waiters before it were released (compacted as the queue drains or grows)
 let releasing = false;
 
 function endSlice(): void {
@@ -62,6 +62,12 @@ function releaseNext(): void {
   }
   const resolve = waiters[head]!;
   waiters[head++] = undefined as unknown as () => void; // not kept alive until the queue drains
+  if (head >= 1024 && head * 2 >= waiters.length) {
+    // A queue that never drains (callers arriving as fast as they leave) must not grow forever:
+    // dropping the released front is amortized O(1) per waiter.
+    waiters.splice(0, head);
+    head = 0;
+  }
   resolve();
   // Queued after the waiter's continuation, so it runs once that continuation has reached its
   // next await.
