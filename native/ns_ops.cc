@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <map>
+#include <mutex>
 #include <string>
 
 #include "addon.h"
@@ -73,6 +75,21 @@ UniqueFd PrepareRunDir(const std::string& dir, SysError& err) {
     err.set(errno, "flock", dir);
     return UniqueFd();
   }
+  // Re-making the directory shared is a recursive propagation change: the kernel walks every mount
+  // under it (each named namespace is one), under the global mount lock. Done for every create it
+  // made a burst of N creates O(N^2) in the kernel. It is skipped while the directory is still on
+  // the mount this thread made shared (same mount id); any unmount or mount over it changes that.
+  // The lock is held, so no other creator of this process can be between the check and the mount.
+  static std::mutex shared_mu;
+  static std::map<std::string, uint64_t> shared_mount_of;  // dir -> mount id made shared
+  uint64_t mnt_id = 0;
+  struct statx stx;
+  if (statx(AT_FDCWD, dir.c_str(), 0, STATX_MNT_ID, &stx) == 0 && (stx.stx_mask & STATX_MNT_ID)) mnt_id = stx.stx_mnt_id;
+  {
+    std::lock_guard<std::mutex> guard(shared_mu);
+    auto known = shared_mount_of.find(dir);
+    if (mnt_id != 0 && known != shared_mount_of.end() && known->second == mnt_id) return lock;
+  }
   bool made_mount = false;
   while (mount("", dir.c_str(), "none", MS_SHARED | MS_REC, nullptr) != 0) {
     if (errno != EINVAL || made_mount) {
@@ -84,6 +101,10 @@ UniqueFd PrepareRunDir(const std::string& dir, SysError& err) {
       return UniqueFd();
     }
     made_mount = true;
+  }
+  if (statx(AT_FDCWD, dir.c_str(), 0, STATX_MNT_ID, &stx) == 0 && (stx.stx_mask & STATX_MNT_ID)) {
+    std::lock_guard<std::mutex> guard(shared_mu);
+    shared_mount_of[dir] = stx.stx_mnt_id;
   }
   return lock;
 }
