@@ -54,6 +54,8 @@ class NsRunner {
   void StopThreads();
   void WorkerMain();
   void Deliver(NsJob* job);
+  void ScheduleDelivery();
+  void DeliverDone(Napi::Env env);
   void OnJobDone(Napi::Env env, NsJob* job);
 
   TsfnTeardown teardown_;
@@ -66,6 +68,9 @@ class NsRunner {
   std::vector<std::thread> threads_;  // the live worker and any retired ones, joined at shutdown
   uint32_t pending_ = 0;              // main thread only: jobs submitted and not yet finished
   uint32_t retired_count_ = 0;
+  std::mutex done_mu_;               // guards done_ and delivery_scheduled_
+  std::vector<NsJob*> done_;         // finished on the worker, not yet settled on the main thread
+  bool delivery_scheduled_ = false;  // a thread-safe call is queued and will take done_
 };
 
 }  // namespace vnetkit
