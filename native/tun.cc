@@ -70,10 +70,12 @@ void OpenTun(const TunOpenOptions& o, TunResult& r, SysError& err) {
   if (o.owner >= 0 && ioctl(fd, TUNSETOWNER, static_cast<unsigned long>(o.owner)) != 0) return err.set(errno, "ioctl", "TUNSETOWNER"), r.fd.reset();
   if (o.group >= 0 && ioctl(fd, TUNSETGROUP, static_cast<unsigned long>(o.group)) != 0) return err.set(errno, "ioctl", "TUNSETGROUP"), r.fd.reset();
   if (o.persist >= 0 && ioctl(fd, TUNSETPERSIST, static_cast<unsigned long>(o.persist)) != 0) return err.set(errno, "ioctl", "TUNSETPERSIST"), r.fd.reset();
-  r.ifindex = if_nametoindex(r.name.c_str());
+  // if_nametoindex costs a socket of its own (three system calls); a new device is looked up by
+  // name over rtnetlink anyway, so only an attach, which already knows the index, reports it.
+  if (o.attach_only) r.ifindex = before;
 }
 
-// tunOpen(nsFd, options) -> Promise<{ fd, name, ifindex }>
+// tunOpen(nsFd, options) -> Promise<{ fd, name, ifindex }> (ifindex 0 for a device just made)
 Napi::Value TunOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int ns_fd = info[0].As<Napi::Number>().Int32Value();

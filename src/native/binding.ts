@@ -94,6 +94,7 @@ export interface OpenedTun {
   fd: number;
   /** The device's name (the kernel fills in templates such as 'tap%d'). */
   name: string;
+  /** The device's index when attaching to an existing one; 0 for a device just made (look it up by name). */
   ifindex: number;
 }
 
