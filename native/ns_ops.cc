@@ -62,11 +62,15 @@ Napi::Value RunnerNetnsInode(const Napi::CallbackInfo& info) {
 // locked fd of the directory: concurrent creators (other processes too) take turns, which avoids
 // the mount storm of parallel `ip netns add` (Debian #949235).
 UniqueFd PrepareRunDir(const std::string& dir, SysError& err) {
-  if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    err.set(errno, "mkdir", dir);
-    return UniqueFd();
-  }
+  // Opened first and made only when missing: a burst of creates finds it there every time.
   UniqueFd lock(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!lock.valid() && errno == ENOENT) {
+    if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+      err.set(errno, "mkdir", dir);
+      return UniqueFd();
+    }
+    lock.reset(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  }
   if (!lock.valid()) {
     err.set(errno, "open", dir);
     return lock;
@@ -76,10 +80,11 @@ UniqueFd PrepareRunDir(const std::string& dir, SysError& err) {
     return UniqueFd();
   }
   // Re-making the directory shared is a recursive propagation change: the kernel walks every mount
-  // under it (each named namespace is one), under the global mount lock. Done for every create it
-  // made a burst of N creates O(N^2) in the kernel. It is skipped while the directory is still on
-  // the mount this thread made shared (same mount id); any unmount or mount over it changes that.
-  // The lock is held, so no other creator of this process can be between the check and the mount.
+  // under it (each named namespace is one) under the global mount lock, so every create paid for
+  // all the names already there (1,000 creates beside 1,000 names: 336-756 ms before, 281-396 ms
+  // after). It is skipped while the directory is still on the mount made shared here (same mount
+  // id); an unmount of it or a mount over it changes the id. The flock above is held, so no other
+  // creator of this process can be between the check and the mount.
   static std::mutex shared_mu;
   static std::map<std::string, uint64_t> shared_mount_of;  // dir -> mount id made shared
   uint64_t mnt_id = 0;
