@@ -163,7 +163,7 @@ export class TunTap extends TunQueue {
       if (options.up) await link.setUp();
       // A device this call made has the flags it was made with (TUNSETIFF created it so); one it
       // attached to is described as rtnetlink reports it. (Decoding IFLA_LINKINFO for every tap
-      // was a tenth of the main thread's time in a burst of 1,000 creates.)
+      // was 8% of the main thread's time in bursts of 1,000 creates.)
       const flags: TunFlags = created
         ? { mode: o.tap ? 'tap' : 'tun', packetInfo: o.packetInfo, vnetHdr: o.vnetHdr, multiQueue: o.multiQueue, persist: o.persist === true }
         : tunFlags(link)!;

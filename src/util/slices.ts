@@ -42,11 +42,8 @@ function startSlice(): void {
 }
 
 function beginReleasing(): void {
-  if (sliceStart < 0) {
-    sliceStart = performance.now();
-    setImmediate(endSlice);
-  }
-  releaseNext();
+  if (sliceStart < 0) startSlice();
+  else releaseNext();
 }
 
 function releaseNext(): void {
