@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Namespaces on the real kernel, cross-checked with iproute2 (`ip netns ...`).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { InvalidArgumentError, Link, Namespace, NamespaceError, NamespaceEvent } from '../../src';
 import { describeKernel, ip, ipJson, uniqueName } from '../helpers/sandbox';
@@ -26,6 +26,26 @@ describeKernel('Namespace', () => {
     }
     expect(ipNetnsList()).not.toContain(name);
     expect(existsSync(`/run/netns/${name}`)).toBe(false);
+  });
+
+  test('a name made after another mount namespace was split off still appears there (the run dir is a shared mount)', async () => {
+    const name = uniqueName('pr');
+    // As `ip netns add` guarantees: a process that entered its own mount namespace earlier (a
+    // container runtime's child, `ip netns exec`) sees names created later.
+    const other = spawn('unshare', ['--mount', '--propagation', 'unchanged', 'sh', '-c', 'sleep 0.5; ls /run/netns'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let seen = '';
+    other.stdout.on('data', (d: Buffer) => (seen += d.toString()));
+    const exited = new Promise((resolve) => other.on('exit', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const ns = await Namespace.create(name, { loopbackUp: false });
+    try {
+      await exited;
+      expect(seen.split('\n')).toContain(name);
+      const line = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.includes(` /run/netns/${name} `));
+      expect(line).toMatch(/ shared:\d+ /);
+    } finally {
+      await ns.delete();
+    }
   });
 
   test('loopbackUp: false leaves lo down, as a raw new namespace has it', async () => {
