@@ -103,11 +103,10 @@ void NsRunner::WorkerMain() {
   }
 }
 
-// Finished jobs go back to the main thread in batches: one thread-safe call (a wakeup of the event
-// loop and a crossing into JS) per batch rather than per job. A burst of 1,000 namespace creates or
-// deletes otherwise woke the loop 1,000 times, each for a few microseconds of work. A delivery
-// settles at most kJobsPerDelivery jobs, so the continuations of a large batch do not run in one
-// macrotask; the rest go out in a further call.
+// Finished jobs go back to the main thread in batches: one thread-safe call (one callback scope
+// and microtask checkpoint on the main thread) per batch rather than per job. A delivery settles
+// at most kJobsPerDelivery jobs, so their continuations run in groups of that size; Node runs the
+// calls queued meanwhile one after another in the same turn of the loop, as it did per job.
 constexpr size_t kJobsPerDelivery = 16;
 
 void NsRunner::Deliver(NsJob* job) {
@@ -142,8 +141,9 @@ void NsRunner::DeliverDone(Napi::Env env) {
     more = !done_.empty();
     delivery_scheduled_ = more;
   }
-  for (NsJob* job : batch) OnJobDone(env, job);
+  // Scheduled before settling: should settling throw, the rest are still delivered.
   if (more) ScheduleDelivery();
+  for (NsJob* job : batch) OnJobDone(env, job);
 }
 
 void NsRunner::OnJobDone(Napi::Env env, NsJob* raw) {
