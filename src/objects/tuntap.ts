@@ -164,9 +164,12 @@ export class TunTap extends TunQueue {
       // A device this call made has the flags it was made with (TUNSETIFF created it so); one it
       // attached to is described as rtnetlink reports it. (Decoding IFLA_LINKINFO for every tap
       // was 8% of the main thread's time in bursts of 1,000 creates.)
-      const flags: TunFlags = created
-        ? { mode: o.tap ? 'tap' : 'tun', packetInfo: o.packetInfo, vnetHdr: o.vnetHdr, multiQueue: o.multiQueue, persist: o.persist === true }
-        : tunFlags(link)!;
+      const flags = created && link.kind === 'tun'
+        ? { mode: o.tap ? 'tap' : 'tun', packetInfo: o.packetInfo, vnetHdr: o.vnetHdr, multiQueue: o.multiQueue, persist: o.persist === true } as const
+        : tunFlags(link);
+      // The name was looked up after the device was made: it may have gone and its name been
+      // taken by another kind of device meanwhile.
+      if (!flags) throw failure('device-removed', { errno: -19, code: 'ENODEV', syscall: 'ioctl', path: 'TUNSETIFF' }, op, opened.name, `"${opened.name}" is no longer a tun/tap device`);
       return new TunTap(opened, ns, link, flags);
     } catch (e) {
       // Leave nothing behind: a device this call made goes with its fd unless it persists.
