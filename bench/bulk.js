@@ -4,12 +4,11 @@
 // process's while the C floor does the same work), vnetkit as a whole process
 // (Node start-up included), `ip` spawned per operation, `ip -batch`, and the C floor (bench/floor)
 // one request at a time, and with the group delete. Writes bench/results/bulk.json.
-const { execFile, execFileSync } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const { mkdirSync, readdirSync } = require('node:fs');
 const { join } = require('node:path');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
-const { promisify } = require('node:util');
-const { median, saveResults, settle } = require('./stats');
+const { execFile$, median, saveResults, settle } = require('./stats');
 const vnetkit = require('./workloads/vnetkit');
 const { perOp, batched } = require('./workloads/iproute');
 
@@ -45,7 +44,6 @@ async function medianOf(runs, fn) {
 }
 
 const fds = () => readdirSync('/proc/self/fd').length;
-const execFile$ = promisify(execFile);
 
 /**
  * An event-loop delay histogram that has ticked once: its first tick only starts its clock, so a
@@ -83,8 +81,8 @@ exports.run = async function run() {
       const floorP99s = [];
       const cMeasured = async () => {
         // Spawning blocks this thread for a while (fork of a big process): the floor starts its
-        // work 50 ms later, once the histogram is ticking.
-        const run = execFile$('sh', ['-c', 'sleep 0.05 && exec "$0" "$@"', floor, w, String(n), 'group', '16']);
+        // work 20 ms later, once the histogram is ticking.
+        const run = execFile$('sh', ['-c', 'sleep 0.02 && exec "$0" "$@"', floor, w, String(n), 'group', '16']);
         const h = await startedHistogram();
         try {
           return JSON.parse((await run).stdout);

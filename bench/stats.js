@@ -56,4 +56,4 @@ function saveResults(name, data) {
   return file;
 }
 
-module.exports = { median, now, ip, repeat, saveResults, settle };
+module.exports = { execFile$, median, now, ip, repeat, saveResults, settle };

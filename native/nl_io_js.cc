@@ -43,8 +43,8 @@ void NlIo::DeliverToJs(Napi::Env env) {
   Napi::HandleScope scope(env);
   // Per client, a flat array [fd, kind, payload, token, fd, kind, ...]: payload is a Uint8Array for
   // data, [errno, syscall] for errors. One call per batch keeps the JS boundary cheap for large dumps.
-  // Datagrams are copied back to back into shared ArrayBuffers of up to kSharedBytes, each payload a
-  // view: one allocation (and one backing store for the GC to track) per batch, not per datagram,
+  // Datagrams are copied one after another (8-byte aligned) into shared ArrayBuffers of up to
+  // kSharedBytes, each payload a view: one allocation (and one backing store for the GC to track) per batch, not per datagram,
   // which in a burst of a thousand requests is two (the echo and the ACK) per request. Whoever
   // keeps a payload beyond the call copies it (Link does), so a view never pins much memory.
   constexpr size_t kSharedBytes = 64 * 1024;
@@ -66,7 +66,7 @@ void NlIo::DeliverToJs(Napi::Env env) {
       shared = Napi::ArrayBuffer::New(env, shared_size);
       shared_used = 0;
     }
-    memcpy(static_cast<uint8_t*>(shared.Data()) + shared_used, data.data(), len);
+    if (len) memcpy(static_cast<uint8_t*>(shared.Data()) + shared_used, data.data(), len);
     auto view = Napi::Uint8Array::New(env, len, shared, shared_used);
     shared_used += aligned;
     return view;

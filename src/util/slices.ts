@@ -37,7 +37,7 @@ function endSlice(): void {
 
 function startSlice(): void {
   sliceStart = performance.now();
-  setImmediate(endSlice); // the slice ends with this macrotask, as in yieldIfBusy
+  setImmediate(endSlice); // the slice ends with this macrotask
   releaseNext();
 }
 

@@ -20,9 +20,12 @@ async function main(): Promise<void> {
   }
   lines.push('link show', 'link del group 4242');
   writeFileSync(batch, lines.join('\n') + '\n');
-  const child = spawn('unshare', ['--net', '--', 'ip', '-batch', batch], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // As in veth-burst.ts, the histogram ticks once before the work starts (its first tick only
+  // starts its clock); `ip` starts its work 20 ms after the spawn, which blocks this thread a while.
+  const child = spawn('sh', ['-c', 'sleep 0.02 && exec unshare --net -- ip -batch "$0"', batch], { stdio: ['ignore', 'ignore', 'inherit'] });
   const h = monitorEventLoopDelay({ resolution: 1 });
   h.enable();
+  await new Promise((resolve) => setTimeout(resolve, 5));
   const t0 = performance.now();
   const status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   const ms = performance.now() - t0;
