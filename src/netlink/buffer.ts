@@ -33,11 +33,14 @@ export class Writer {
   // Spans flat, five slots each (start, end, parent path, key, index), and their paths joined only
   // when an error asks: a request is encoded thousands of times in a burst and fails rarely, and a
   // path string plus a span object per attribute were a third of the encoder's allocations.
-  private readonly spanData: (number | string | undefined)[] = [];
+  // A request's writer records none at all (see RequestBuilder): its spans are made again, by
+  // encoding once more, only when the kernel names an offset.
+  private readonly spanData: (number | string | undefined)[] | undefined;
 
-  constructor(initial = 256) {
+  constructor(initial = 256, recordSpans = true) {
     this.buf = new Uint8Array(initial);
     this.view = new DataView(this.buf.buffer);
+    this.spanData = recordSpans ? [] : undefined;
   }
 
   private reserve(n: number): number {
@@ -100,13 +103,13 @@ export class Writer {
   }
   /** Records where an attribute was written; its path is parent.key or parent.key[index]. */
   addSpan(start: number, end: number, parent: string, key: string, index: number | undefined): void {
-    this.spanData.push(start, end, parent, key, index);
+    this.spanData?.push(start, end, parent, key, index);
   }
 
   /** Attribute spans written so far (absolute offsets into this writer), with their paths. */
   get spans(): Span[] {
     const out: Span[] = [];
-    const d = this.spanData;
+    const d = this.spanData ?? [];
     for (let i = 0; i < d.length; i += 5) {
       out.push({ start: d[i] as number, end: d[i + 1] as number, path: joinPath(d[i + 2] as string, d[i + 3] as string, d[i + 4] as number | undefined) });
     }

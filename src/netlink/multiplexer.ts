@@ -174,7 +174,7 @@ export class Multiplexer {
   private makeError(p: Pending, error: number, extack?: ExtAck): Error {
     const ack = extack ? { ...extack } : undefined;
     if (ack?.offset !== undefined) {
-      const path = attrPathAt(p.builder.w.spans, ack.offset);
+      const path = attrPathAt(p.builder.spans(), ack.offset);
       if (path) ack.attrPath = path;
     }
     const err = new NetlinkError({

@@ -155,9 +155,9 @@ const PROTOCOLS: Record<number, string> = {
 };
 
 export function addrRequest(type: number, flags: number, header: Values, attrs: Values): RequestBuilder {
-  const b = new RequestBuilder(type, flags);
-  encodeMessageBody(addrMessage, { family: C.AF_UNSPEC, prefixlen: 0, flags: 0, scope: 0, index: 0, ...header }, attrs, b.w);
-  return b;
+  return new RequestBuilder(type, flags, (w) =>
+    encodeMessageBody(addrMessage, { family: C.AF_UNSPEC, prefixlen: 0, flags: 0, scope: 0, index: 0, ...header }, attrs, w),
+  );
 }
 
 function utf8Length(s: string): number {

@@ -12,9 +12,9 @@ import { validateUint } from '../util/validate';
 
 /** Builds one link request: ifinfomsg header fields plus IFLA_* attributes. */
 export function linkRequest(type: number, flags: number, header: Values, attrs: Values): RequestBuilder {
-  const b = new RequestBuilder(type, flags);
-  encodeMessageBody(linkMessage, { family: C.AF_UNSPEC, type: 0, index: 0, flags: 0, change: 0, ...header }, attrs, b.w);
-  return b;
+  return new RequestBuilder(type, flags, (w) =>
+    encodeMessageBody(linkMessage, { family: C.AF_UNSPEC, type: 0, index: 0, flags: 0, change: 0, ...header }, attrs, w),
+  );
 }
 
 export const newLinkFlags = NLM_F_CREATE | NLM_F_EXCL;

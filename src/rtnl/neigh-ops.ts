@@ -61,9 +61,9 @@ const FLAGS: [number, string][] = [
 ];
 
 export function neighRequest(type: number, flags: number, header: Values, attrs: Values): RequestBuilder {
-  const b = new RequestBuilder(type, flags);
-  encodeMessageBody(neighMessage, { family: C.AF_UNSPEC, ifindex: 0, state: 0, flags: 0, type: 0, ...header }, attrs, b.w);
-  return b;
+  return new RequestBuilder(type, flags, (w) =>
+    encodeMessageBody(neighMessage, { family: C.AF_UNSPEC, ifindex: 0, state: 0, flags: 0, type: 0, ...header }, attrs, w),
+  );
 }
 
 function dstOf(address: string): { family: number; bytes: Uint8Array } {

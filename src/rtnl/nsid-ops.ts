@@ -19,9 +19,7 @@ export const nsidAttrs = defineAttrs('netns', {
 export const nsidMessage: MessageSchema = { name: 'netns', header: rtgenmsg, attrs: nsidAttrs };
 
 export function nsidRequest(type: number, attrs: Values): RequestBuilder {
-  const b = new RequestBuilder(type, 0);
-  encodeMessageBody(nsidMessage, { family: C.AF_UNSPEC }, attrs, b.w);
-  return b;
+  return new RequestBuilder(type, 0, (w) => encodeMessageBody(nsidMessage, { family: C.AF_UNSPEC }, attrs, w));
 }
 
 export function decodeNsid(msg: NlMsg): Values {

@@ -121,10 +121,8 @@ function flagNames(table: [number, string][], bits: number): string[] {
 }
 
 export function routeRequest(type: number, flags: number, header: Values, attrs: Values): RequestBuilder {
-  const b = new RequestBuilder(type, flags);
   const zero = { family: C.AF_UNSPEC, dstLen: 0, srcLen: 0, tos: 0, table: 0, protocol: 0, scope: 0, type: 0, flags: 0 };
-  encodeMessageBody(routeMessage, { ...zero, ...header }, attrs, b.w);
-  return b;
+  return new RequestBuilder(type, flags, (w) => encodeMessageBody(routeMessage, { ...zero, ...header }, attrs, w));
 }
 
 /** The family every address of the spec agrees on; a mix of IPv4 and IPv6 is refused. */

@@ -13,6 +13,10 @@ import {
 } from '../../src/netlink/constants';
 import { parseDatagram, RequestBuilder } from '../../src/netlink/message';
 import { Multiplexer } from '../../src/netlink/multiplexer';
+import { encodeMessageBody } from '../../src/netlink/encode';
+import { linkRequest } from '../../src/rtnl/link-ops';
+import { linkMessage } from '../../src/rtnl/link-attrs';
+import * as C from '../../src/rtnl/constants';
 import { DumpInterruptedError, NetlinkError } from '../../src/errors';
 
 const PORT = 4242;
@@ -96,6 +100,21 @@ describe('Multiplexer', () => {
     expect(err.attrPath).toBe('linkinfo.kind');
     expect(err.message).toContain('create dummy "d0"');
     expect(err.message).toContain('Unknown device type');
+  });
+
+  test('a request encoded without spans gets them by encoding again when the kernel names an offset', async () => {
+    const { mux, sent } = setup();
+    const attrs = { ifname: 'v0', linkinfo: { kind: 'veth', data: { peer: { header: {}, attrs: { ifname: 'v0' } } } } };
+    const b = linkRequest(C.RTM_NEWLINK, 0, {}, attrs);
+    expect(b.w.spans).toEqual([]); // nothing recorded while encoding
+    const eager = new Writer();
+    eager.zeros(16);
+    encodeMessageBody(linkMessage, { family: C.AF_UNSPEC, type: 0, index: 0, flags: 0, change: 0 }, attrs, eager);
+    expect(b.spans()).toEqual(eager.spans);
+    const peerName = eager.spans.find((sp) => sp.path === 'linkinfo.data.peer.ifname')!;
+    const p = mux.request(b, { op: 'RTM_NEWLINK' });
+    mux.handleDatagram(ack(sent[0]!.seq, -17, { msg: 'File exists', offs: peerName.start }));
+    expect(((await p.catch((e) => e)) as NetlinkError).attrPath).toBe('linkinfo.data.peer.ifname');
   });
 
   test('surfaces an ext-ACK message on success as a warning', async () => {
