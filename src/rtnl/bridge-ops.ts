@@ -45,13 +45,13 @@ export interface VlanEntry {
  * device itself), exactly as iproute2's `bridge vlan add|del dev X vid N [pvid] [untagged] [self]`.
  */
 export function vlanRequest(op: 'add' | 'delete', ifindex: number, vlans: VlanEntry[], self = false): RequestBuilder {
-  const b = new RequestBuilder(op === 'add' ? C.RTM_SETLINK : C.RTM_DELLINK, 0);
   const afSpec: Values = {};
   if (self) afSpec.flags = C.BRIDGE_FLAGS_SELF;
   afSpec.vlanInfo = vlans.map((v) => ({
     flags: (v.pvid ? C.BRIDGE_VLAN_INFO_PVID : 0) | (v.untagged ? C.BRIDGE_VLAN_INFO_UNTAGGED : 0),
     vid: v.vid,
   }));
-  encodeMessageBody(bridgeLinkMessage, { family: C.AF_BRIDGE, type: 0, index: ifindex, flags: 0, change: 0 }, { afSpec }, b.w);
-  return b;
+  return new RequestBuilder(op === 'add' ? C.RTM_SETLINK : C.RTM_DELLINK, 0, (w) =>
+    encodeMessageBody(bridgeLinkMessage, { family: C.AF_BRIDGE, type: 0, index: ifindex, flags: 0, change: 0 }, { afSpec }, w),
+  );
 }
