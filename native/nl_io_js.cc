@@ -44,9 +44,10 @@ void NlIo::DeliverToJs(Napi::Env env) {
   // Per client, a flat array [fd, kind, payload, token, fd, kind, ...]: payload is a Uint8Array for
   // data, [errno, syscall] for errors. One call per batch keeps the JS boundary cheap for large dumps.
   // Datagrams are copied one after another (8-byte aligned) into shared ArrayBuffers of up to
-  // kSharedBytes, each payload a view: one allocation (and one backing store for the GC to track) per batch, not per datagram,
-  // which in a burst of a thousand requests is two (the echo and the ACK) per request. Whoever
-  // keeps a payload beyond the call copies it (Link does), so a view never pins much memory.
+  // kSharedBytes, each payload a view: one allocation (and one backing store for the GC to track)
+  // per batch, not per datagram, which in a burst of a thousand requests is two per request (the
+  // echo and the ACK). Whoever keeps a payload beyond the call copies it (Link does), so a view
+  // never pins much memory.
   constexpr size_t kSharedBytes = 64 * 1024;
   Napi::ArrayBuffer shared;
   size_t shared_used = 0;

@@ -27,7 +27,7 @@ export async function mapInSlices<T, R>(items: readonly T[], fn: (item: T) => R 
 // one loop (and garbage the GC then had to scavenge).
 const settled = Promise.resolve();
 let sliceStart = -1;
-const waiters: (() => void)[] = [];
+const waiters: ((() => void) | undefined)[] = [];
 let head = 0; // waiters before it were released (compacted as the queue drains or grows)
 let releasing = false;
 
@@ -58,7 +58,7 @@ function releaseNext(): void {
     return;
   }
   const resolve = waiters[head]!;
-  waiters[head++] = undefined as unknown as () => void; // not kept alive until the queue drains
+  waiters[head++] = undefined; // not kept alive until the queue drains
   if (head >= 1024 && head * 2 >= waiters.length) {
     // A queue that never drains (callers arriving as fast as they leave) must not grow forever:
     // dropping the released front is amortized O(1) per waiter.

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { startedHistogram } from '../helpers/event-loop';
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'vnetkit-floor-'));
@@ -20,12 +20,10 @@ async function main(): Promise<void> {
   }
   lines.push('link show', 'link del group 4242');
   writeFileSync(batch, lines.join('\n') + '\n');
-  // As in veth-burst.ts, the histogram ticks once before the work starts (its first tick only
-  // starts its clock); `ip` starts its work 20 ms after the spawn, which blocks this thread a while.
+  // The spawn blocks this thread a while: `ip` starts its work 20 ms later, once the histogram
+  // is ticking.
   const child = spawn('sh', ['-c', 'sleep 0.02 && exec unshare --net -- ip -batch "$0"', batch], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const h = monitorEventLoopDelay({ resolution: 1 });
-  h.enable();
-  await new Promise((resolve) => setTimeout(resolve, 5));
+  const h = await startedHistogram();
   const t0 = performance.now();
   const status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   const ms = performance.now() - t0;

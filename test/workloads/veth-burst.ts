@@ -3,9 +3,9 @@
 // figures): event-loop delay while 1,000 veth pairs are created (pipelined) and deleted, and whether
 // the main thread's network namespace ever changes meanwhile. Prints JSON.
 import { readFileSync, readlinkSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Link, Namespace } from '../../src';
 import { deleteLinkGroup } from '../../src/objects/link';
+import { startedHistogram } from '../helpers/event-loop';
 
 const mainNetns = () => readlinkSync('/proc/thread-self/ns/net');
 
@@ -27,13 +27,7 @@ async function main(): Promise<void> {
   }, 2);
   // One histogram for the whole burst, one for the creates alone (where the burst gate works; the
   // listing and the group delete after them have their own GC and kernel waits).
-  const h = monitorEventLoopDelay({ resolution: 1 });
-  const hCreate = monitorEventLoopDelay({ resolution: 1 });
-  h.enable();
-  hCreate.enable();
-  // A histogram's first tick only starts its clock, so both must have ticked before the burst:
-  // otherwise a block at the very start (every call of the burst run in one go) is not counted.
-  await new Promise((resolve) => setTimeout(resolve, 5));
+  const [h, hCreate] = await Promise.all([startedHistogram(), startedHistogram()]);
   const t0 = performance.now();
   const ticks0 = userTicks();
   const group = 4242;
