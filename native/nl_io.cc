@@ -53,10 +53,17 @@ void NlIo::StopThread() {
 }
 
 void NlIo::Push(Command cmd) {
+  bool was_empty;
   {
     std::lock_guard<std::mutex> lock(cmd_mu_);
+    was_empty = commands_.empty();
     commands_.push_back(std::move(cmd));
   }
+  // Only the first command of a batch wakes the thread: the write is a system call (~5-9 us on this
+  // VM) that a burst of a thousand requests paid once per request. The thread reads the eventfd
+  // before it takes the whole queue, so a command pushed behind others is taken by that same swap
+  // or, once the queue is empty again, makes its own wake-up.
+  if (!was_empty) return;
   uint64_t one = 1;
   (void)!write(wake_.get(), &one, sizeof one);
 }
