@@ -53,9 +53,10 @@ export function linkInfoOf(payload: Uint8Array): Values | undefined {
   return pickLinkAttrs(payload, { linkinfo: true }).linkinfo as Values | undefined;
 }
 
-/** Just the IFLA_GROUP of a link message (0, the default group, when absent). */
-export function linkGroup(payload: Uint8Array): number {
-  return (pickLinkAttrs(payload, { group: true }).group as number | undefined) ?? 0;
+/** Just the index and IFLA_GROUP of a link message (group 0, the default, when absent). */
+export function linkIndexAndGroup(payload: Uint8Array): { index: number; group: number } {
+  const index = readStruct(ifinfomsg, payload.subarray(0, ifinfomsg.size), 16).index as number;
+  return { index, group: (pickLinkAttrs(payload, { group: true }).group as number | undefined) ?? 0 };
 }
 
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Bulk teardown: one kernel wait for many links, never a link the caller did not name.
 import { Bridge, Link, Namespace, VethPair } from '../../src';
+import { groupSource } from '../../src/objects/bulk';
 import { describeKernel, uniqueName } from '../helpers/sandbox';
 
 describeKernel('bulk teardown', () => {
@@ -30,6 +31,24 @@ describeKernel('bulk teardown', () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  test('Link.deleteMany tags again when its random group is one another link has', async () => {
+    const ns = await Namespace.create();
+    // The first group drawn is the bystander's: the dump, sent alongside the tags, must catch it.
+    const draw = jest.spyOn(groupSource, 'draw');
+    draw.mockReturnValueOnce(7).mockReturnValueOnce(7).mockReturnValueOnce(9);
+    try {
+      const bystander = await Link.create({ namespace: ns, kind: 'bridge', name: 'keep0', group: 7 });
+      const pairs = await Promise.all(Array.from({ length: 10 }, (_, i) => VethPair.create({ name: `c${i}`, namespace: ns, peer: { name: `d${i}` } })));
+      expect(await Link.deleteMany(pairs.map((p) => p.local))).toBe(10);
+      expect(draw).toHaveBeenCalledTimes(3); // 7 (taken), then 7 again (skipped: in use), then 9
+      expect((await ns.links()).map((l) => l.name).sort()).toEqual(['keep0', 'lo']);
+      expect((await bystander.refresh()).group).toBe(7);
+    } finally {
+      draw.mockRestore();
+      await ns.close();
     }
   });
 
