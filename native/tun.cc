@@ -31,6 +31,7 @@ struct TunOpenOptions {
   bool tap = false, packet_info = false, vnet_hdr = false, multi_queue = false;
   bool exclusive = false;    // create only: IFF_TUN_EXCL makes an existing name EBUSY
   bool attach_only = false;  // open only: never create a device that is not there
+  bool close_after = false;  // `ip tuntap add`: a persistent device made and its fd closed in the same job
   int vnet_hdr_size = -1;
   int64_t owner = -1, group = -1;
   int persist = -1;  // -1: leave as it is
@@ -88,20 +89,26 @@ Napi::Value TunOpen(const Napi::CallbackInfo& info) {
   opts.multi_queue = Flag(o, "multiQueue");
   opts.exclusive = Flag(o, "exclusive");
   opts.attach_only = Flag(o, "attachOnly");
+  opts.close_after = Flag(o, "closeAfter");
   opts.vnet_hdr_size = static_cast<int>(Int(o, "vnetHdrSize", -1));
   opts.owner = Int(o, "owner", -1);
   opts.group = Int(o, "group", -1);
   if (o.Get("persist").IsBoolean()) opts.persist = o.Get("persist").ToBoolean().Value() ? 1 : 0;
   auto result = std::make_shared<TunResult>();
   auto job = std::make_unique<NsJob>();
-  job->work = [opts, result](SysError& err) { OpenTun(opts, *result, err); };
+  // closeAfter saves a second job (and its trip back to the main thread) per device: the last
+  // close takes rtnl_lock, so it belongs on this thread anyway.
+  job->work = [opts, result](SysError& err) {
+    OpenTun(opts, *result, err);
+    if (opts.close_after) result->fd.reset();
+  };
   // The device's flags are read back over rtnetlink (IFLA_TUN_*) by JS: TUNGETIFF reports IFF_NOFILTER
   // in the bit IFF_NO_PI also uses, so it cannot tell whether packet information is on.
   job->finish = [result](Napi::Env env) -> Napi::Value {
     Napi::Object out = Napi::Object::New(env);
     out.Set("name", result->name);
     out.Set("ifindex", Napi::Number::New(env, result->ifindex));
-    out.Set("fd", Napi::Number::New(env, result->fd.release()));
+    out.Set("fd", Napi::Number::New(env, result->fd.valid() ? result->fd.release() : -1));
     return out;
   };
   return Runner(env).Submit(env, ns_fd, std::move(job));

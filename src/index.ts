@@ -35,7 +35,7 @@ export type { AddRouteOptions, Nexthop, Route, RouteFilter, RouteProtocol, Route
 export { addNeighbour, removeNeighbour, listNeighbours } from './objects/neighbour';
 export type { Neighbour, NeighbourFilter, NeighbourSpec } from './objects/neighbour';
 export { TunTap, TunQueue } from './objects/tuntap';
-export type { TunTapOptions, TunTapOpenOptions, TunTapMode } from './objects/tuntap';
+export type { TunTapOptions, TunTapOpenOptions, PersistentTunTapOptions, TunTapMode } from './objects/tuntap';
 export {
   VnetkitError,
   NetlinkError,

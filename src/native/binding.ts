@@ -88,9 +88,12 @@ export interface TunOpenOptions {
   owner?: number;
   group?: number;
   persist?: boolean;
+  /** Close the fd once the options are set (with persist: the device stays, as `ip tuntap add` leaves it); fd is then -1. */
+  closeAfter?: boolean;
 }
 
 export interface OpenedTun {
+  /** -1 with closeAfter. */
   fd: number;
   /** The device's name (the kernel fills in templates such as 'tap%d'). */
   name: string;

@@ -197,6 +197,44 @@ describeKernel('TunTap', () => {
     }
   });
 
+  test('createPersistent(): the device stays with no fd held, flags as asked (ip -d oracle), up, a template, in a namespace; errors', async () => {
+    const name = uniqueName('cp');
+    const ns = await Namespace.create();
+    let templated: Link | undefined;
+    try {
+      const link = await TunTap.createPersistent({ mode: 'tap', name, vnetHdr: true, multiQueue: true, owner: 1234, up: true });
+      expect(link).toMatchObject({ name, kind: 'tun' });
+      expect(link.flags).toContain('UP');
+      expect(tunInfo(name)).toMatchObject({ type: 'tap', vnet_hdr: true, multi_queue: true, persist: true, user: 1234 });
+      expect(tunInfo(name).numqueues ?? 0).toBe(0); // no fd of ours on it
+      // Attachable later, as a VM would.
+      const t = await TunTap.open(name);
+      expect(t).toMatchObject({ mode: 'tap', multiQueue: true, persistent: true });
+      await t.close();
+      expect(exists(name)).toBe(true);
+
+      templated = await TunTap.createPersistent({ mode: 'tun', name: 'vkp%d' });
+      expect(templated.name).toMatch(/^vkp\d+$/);
+      expect(tunInfo(templated.name)).toMatchObject({ type: 'tun', persist: true, pi: false });
+
+      const there = await TunTap.createPersistent({ mode: 'tun', name: 'cpns0', namespace: ns, packetInfo: true });
+      expect(there.namespace).toBe(ns);
+      expect(exists('cpns0')).toBe(false);
+      const shown = await ns.exec('ip', ['-json', '-d', 'link', 'show', 'cpns0']);
+      expect(JSON.parse(shown.stdout)[0].linkinfo.info_data).toMatchObject({ type: 'tun', pi: true, persist: true });
+
+      await expect(TunTap.createPersistent({ mode: 'tun', name })).rejects.toMatchObject({ reason: 'name-in-use', code: 'EBUSY' });
+      await expect(TunTap.createPersistent({ mode: 'tap', name: 'lo' })).rejects.toMatchObject({ reason: 'name-in-use', message: expect.stringMatching(/loopback|not a tun/) });
+      await expect(TunTap.createPersistent({ mode: 'tap', name: 'cpx0', persist: false } as never)).rejects.toBeInstanceOf(InvalidArgumentError);
+      expect(exists('cpx0')).toBe(false);
+      expect(await Link.deleteMany([link, templated])).toBe(2);
+      expect(exists(name)).toBe(false);
+    } finally {
+      cleanup(name, ...(templated ? [templated.name] : []));
+      await ns.close();
+    }
+  });
+
   test('a device in another namespace: created there, packets flow there, nothing here', async () => {
     const ns = await Namespace.create();
     try {
