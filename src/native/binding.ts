@@ -56,8 +56,12 @@ export interface NativeBinding {
   releaseFreeMemory(): boolean;
   /** Inode of the network namespace the runner thread sits in between jobs. */
   runnerNetnsInode(): Promise<number>;
-  /** Opens /dev/net/tun inside the namespace `nsFd` (-1: the runner's home) and runs TUNSETIFF and the options asked for. */
-  tunOpen(nsFd: number, options: TunOpenOptions): Promise<OpenedTun>;
+  /**
+   * Opens /dev/net/tun inside the namespace `nsFd` (-1: the runner's home) and runs TUNSETIFF and
+   * the options asked for; `bits` from tunOpenBits, -1 for size/owner/group not to set. See tunOpen().
+   */
+  tunOpen(nsFd: number, name: string, bits: number, vnetHdrSize: number, owner: number, group: number): Promise<OpenedTun>;
+  readonly tunOpenBits: Record<'tap' | 'packetInfo' | 'vnetHdr' | 'multiQueue' | 'exclusive' | 'attachOnly' | 'closeAfter' | 'persistSet' | 'persistOn', number>;
   /** One tun ioctl on (a dup of) `fd`, on the namespace thread. */
   tunIoctl(fd: number, op: TunIoctlOp, value?: number): Promise<void>;
   /** Closes a tun fd on the namespace thread (the last close of a non-persistent device unregisters it). */
@@ -109,6 +113,16 @@ export const PACKETS = 0;
 export const PACKET_ERROR = 1;
 export const PACKET_CLOSED = 2;
 export const PACKET_DRAIN = 3;
+
+/** native().tunOpen with the options as an object. */
+export function tunOpen(nsFd: number, o: TunOpenOptions): Promise<OpenedTun> {
+  const n = native();
+  const b = n.tunOpenBits;
+  const bits = (o.tap ? b.tap : 0) | (o.packetInfo ? b.packetInfo : 0) | (o.vnetHdr ? b.vnetHdr : 0) | (o.multiQueue ? b.multiQueue : 0)
+    | (o.exclusive ? b.exclusive : 0) | (o.attachOnly ? b.attachOnly : 0) | (o.closeAfter ? b.closeAfter : 0)
+    | (o.persist === undefined ? 0 : b.persistSet | (o.persist ? b.persistOn : 0));
+  return n.tunOpen(nsFd, o.name ?? '', bits, o.vnetHdrSize ?? -1, o.owner ?? -1, o.group ?? -1);
+}
 
 let loaded: NativeBinding | undefined;
 

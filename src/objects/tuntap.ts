@@ -7,7 +7,7 @@
 // streams on the fd would tie up) and reach JS in batches. Each queue is a TunQueue (tun-queue.ts).
 
 import { InvalidArgumentError, LinkNotFoundError } from '../errors';
-import { native, OpenedTun, TunOpenOptions } from '../native/binding';
+import { native, OpenedTun, tunOpen, TunOpenOptions } from '../native/binding';
 import { Values } from '../netlink/codec';
 import { yieldIfBusy } from '../util/slices';
 import { validateIfName, validateUint } from '../util/validate';
@@ -156,7 +156,7 @@ export class TunTap extends TunQueue {
     const ns = options.namespace ?? Namespace.current();
     const op = `create persistent ${options.mode} device${o.name ? ` "${o.name}"` : ''}`;
     await yieldIfBusy();
-    const opened = await native().tunOpen(nsFdOf(ns), o).catch(async (e) => Promise.reject(await openError(e, op, o, ns)));
+    const opened = await tunOpen(nsFdOf(ns), o).catch(async (e) => Promise.reject(await openError(e, op, o, ns)));
     const link = await Link.get(opened.name, ns).catch((e) => {
       // Nobody holds it, so only a delete by someone else removes it between the two steps.
       if (e instanceof LinkNotFoundError) throw failure('device-removed', { errno: -19, code: 'ENODEV', syscall: 'ioctl', path: 'TUNSETIFF' }, op, opened.name, `"${opened.name}" was deleted right after it was made`);
@@ -196,7 +196,7 @@ export class TunTap extends TunQueue {
     // Each open is a job posted to the namespace runner; a burst of 1,000 posted in one macrotask
     // held the event loop 15-22 ms. The gate spreads them over ~1 ms slices.
     await yieldIfBusy();
-    const opened = await native().tunOpen(nsFdOf(ns), o).catch(async (e) => Promise.reject(await openError(e, op, o, ns)));
+    const opened = await tunOpen(nsFdOf(ns), o).catch(async (e) => Promise.reject(await openError(e, op, o, ns)));
     try {
       const link = await Link.get(opened.ifindex || opened.name, ns);
       if (options.up) await link.setUp();
@@ -227,7 +227,7 @@ export class TunTap extends TunQueue {
     const op = `add a queue to "${this.name}"`;
     if (!this.multiQueue) throw new InvalidArgumentError('multiQueue', false, `"${this.name}" was not created with multiQueue: true; it has one queue`);
     const o: TunOpenOptions = { name: this.name, tap: this.mode === 'tap', packetInfo: this.packetInfo, vnetHdr: this.vnetHdr, multiQueue: true, attachOnly: true };
-    const opened = await native().tunOpen(nsFdOf(this.namespace), o).catch(async (e) => Promise.reject(await openError(e, op, o, this.namespace)));
+    const opened = await tunOpen(nsFdOf(this.namespace), o).catch(async (e) => Promise.reject(await openError(e, op, o, this.namespace)));
     const q = new TunQueue(opened.fd, this.name);
     this.queues.add(q);
     q.once('close', () => this.queues.delete(q));
