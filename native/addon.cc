@@ -59,15 +59,27 @@ Napi::Value IoAttach(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// ioSend(fd, requests: Uint8Array[], tokens: number[]): JS queues a microtask's requests and hands
+// them over in one call, one lock and at most one wake-up of the I/O thread.
 Napi::Value IoSend(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
   int fd = FdArg(info, 0);
-  if (!info[1].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "ioSend(fd, Uint8Array, token)");
-  Napi::Uint8Array bytes = info[1].As<Napi::Uint8Array>();
-  uint32_t token = info[2].As<Napi::Number>().Uint32Value();
-  // Copied: the I/O thread sends later, and JS may reuse the buffer as soon as we return.
-  std::vector<uint8_t> data(bytes.Data(), bytes.Data() + bytes.ByteLength());
-  Io(info).Send(fd, std::move(data), token);
-  return info.Env().Undefined();
+  if (!info[1].IsArray() || !info[2].IsArray()) throw Napi::TypeError::New(env, "ioSend(fd, Uint8Array[], token[])");
+  Napi::Array list = info[1].As<Napi::Array>();
+  Napi::Array tokens = info[2].As<Napi::Array>();
+  uint32_t n = list.Length();
+  if (tokens.Length() != n) throw Napi::TypeError::New(env, "ioSend: one token per request");
+  std::vector<std::pair<std::vector<uint8_t>, uint32_t>> requests;
+  requests.reserve(n);
+  for (uint32_t i = 0; i < n; i++) {
+    Napi::Value v = list.Get(i);
+    if (!v.IsTypedArray()) throw Napi::TypeError::New(env, "ioSend: a request must be a Uint8Array");
+    Napi::Uint8Array bytes = v.As<Napi::Uint8Array>();
+    // Copied: the I/O thread sends later, and JS may reuse the buffer as soon as we return.
+    requests.emplace_back(std::vector<uint8_t>(bytes.Data(), bytes.Data() + bytes.ByteLength()), tokens.Get(i).As<Napi::Number>().Uint32Value());
+  }
+  Io(info).Send(fd, std::move(requests));
+  return env.Undefined();
 }
 
 Napi::Value IoClose(const Napi::CallbackInfo& info) {

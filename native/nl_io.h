@@ -33,7 +33,8 @@ class NlIo {
   // registry and global object) registers its own, so events reach the copy that owns the socket.
   uint32_t AddClient(Napi::Function on_events);
   void Attach(int fd, uint32_t client);                   // takes ownership of fd
-  void Send(int fd, std::vector<uint8_t> data, uint32_t token);
+  // Queues requests for one socket, in order; one wake-up for all of them.
+  void Send(int fd, std::vector<std::pair<std::vector<uint8_t>, uint32_t>> requests);
   void Close(int fd);                                     // closed on the I/O thread, then kClosed
   void Ref(Napi::Env env);
   void Unref(Napi::Env env);
@@ -65,6 +66,7 @@ class NlIo {
   };
 
   void Push(Command cmd);
+  void PushAll(std::vector<Command> cmds);
   void StopThread();
   void ThreadMain();
   void RunCommands();

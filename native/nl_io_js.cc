@@ -21,8 +21,11 @@ void NlIo::Attach(int fd, uint32_t client) {
   fd_client_[fd] = client;
   Push(Command{Command::kAttach, fd, 0, {}});
 }
-void NlIo::Send(int fd, std::vector<uint8_t> data, uint32_t token) {
-  Push(Command{Command::kSend, fd, token, std::move(data)});
+void NlIo::Send(int fd, std::vector<std::pair<std::vector<uint8_t>, uint32_t>> requests) {
+  std::vector<Command> cmds;
+  cmds.reserve(requests.size());
+  for (auto& [data, token] : requests) cmds.push_back(Command{Command::kSend, fd, token, std::move(data)});
+  PushAll(std::move(cmds));
 }
 void NlIo::Close(int fd) { Push(Command{Command::kClose, fd, 0, {}}); }
 

@@ -31,7 +31,8 @@ export interface NativeBinding {
   /** Registers this copy of the library as an event receiver; starts the I/O thread once. */
   ioStart(onEvents: (batch: IoEventBatch) => void): number;
   ioAttach(fd: number, client: number): void;
-  ioSend(fd: number, bytes: Uint8Array, token: number): void;
+  /** Queues requests (copied) for the I/O thread to send in order; a failed send reports its token. */
+  ioSend(fd: number, requests: Uint8Array[], tokens: number[]): void;
   ioClose(fd: number): void;
   ioRef(): void;
   ioUnref(): void;

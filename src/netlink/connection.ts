@@ -17,6 +17,7 @@ const connections = new Map<number, Connection>();
 // fd go to the closing connection until that IO_CLOSED arrives.
 const closingConnections = new Map<number, Connection>();
 let client = 0; // our id with the native I/O thread, registered on first use
+const resolved = Promise.resolve();
 
 // Events are handled a few at a time: each reply resolves a promise whose continuation (decoding a
 // link, say) runs right after, so a batch of hundreds handled in one go would stall the event loop
@@ -85,6 +86,9 @@ export class Connection {
   private resolveClosed: (() => void) | undefined;
   private subscribed = false;
   private awaitingClose = false;
+  // Requests made in one run of microtasks go to the I/O thread together (see queueSend).
+  private outgoing: Uint8Array[] = [];
+  private outgoingTokens: number[] = [];
 
   private constructor(fd: number, portId: number, opts: ConnectionOptions) {
     this.fd = fd;
@@ -93,7 +97,7 @@ export class Connection {
     const muxOpts: ConstructorParameters<typeof Multiplexer>[2] = {};
     if (opts.onEvent) muxOpts.onEvent = opts.onEvent;
     if (opts.onWarning) muxOpts.onWarning = opts.onWarning;
-    this.mux = new Multiplexer((bytes, seq) => native().ioSend(this.fd, bytes, seq), portId, muxOpts);
+    this.mux = new Multiplexer((bytes, seq) => this.queueSend(bytes, seq), portId, muxOpts);
   }
 
   /** Opens a socket in the given namespace (on the namespace thread) and attaches it to the I/O thread. */
@@ -124,6 +128,31 @@ export class Connection {
     const p = this.mux.request(builder, opts);
     this.updateRef();
     return p;
+  }
+
+  /**
+   * Queues a request to send at the end of the current microtasks: a burst's requests, made by
+   * continuations one after another, then cross to the native side in one call and one lock, not
+   * one each (~5 us per request on this VM). `bytes` stays valid until then: the builder owns them.
+   */
+  private queueSend(bytes: Uint8Array, seq: number): void {
+    this.outgoing.push(bytes);
+    this.outgoingTokens.push(seq);
+    if (this.outgoing.length === 1) void resolved.then(() => this.flushSends());
+  }
+
+  private flushSends(): void {
+    const requests = this.outgoing;
+    const tokens = this.outgoingTokens;
+    this.outgoing = [];
+    this.outgoingTokens = [];
+    if (this.closing) return; // close() has failed them already, and the fd may be another socket's now
+    try {
+      native().ioSend(this.fd, requests, tokens);
+    } catch (e) {
+      for (const t of tokens) this.mux.failRequest(t, e as Error);
+      this.updateRef();
+    }
   }
 
   /** Keeps the process alive while an event subscription is active. */
