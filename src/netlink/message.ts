@@ -56,9 +56,14 @@ export class RequestBuilder {
     public flags: number,
     private readonly body?: (w: Writer) => void,
   ) {
-    this.w = new Writer(256, body === undefined);
+    // With a body, on the shared slab (no spans are recorded there; see Writer).
+    this.w = new Writer(256, body === undefined, body !== undefined);
     this.w.zeros(NLMSG_HDRLEN);
-    body?.(this.w);
+    if (body) {
+      body(this.w);
+      this.w.pad(); // what finish() would add, so that it stays inside the committed piece
+      this.w.commit();
+    }
   }
 
   /** Where each attribute of the request was written, with its path, for naming an ext-ACK offset. */

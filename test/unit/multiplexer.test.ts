@@ -117,6 +117,29 @@ describe('Multiplexer', () => {
     expect(((await p.catch((e) => e)) as NetlinkError).attrPath).toBe('linkinfo.data.peer.ifname');
   });
 
+  test('requests share a slab without overwriting each other: many in a row, one that outgrows its piece, across slab changes', () => {
+    const made: [ReturnType<typeof linkRequest>, Uint8Array][] = [];
+    const expected = (i: number) => {
+      const w = new Writer();
+      w.zeros(16);
+      encodeMessageBody(linkMessage, { family: C.AF_UNSPEC, type: 0, index: i, flags: 0, change: 0 }, { ifname: `v${i}`, ifalias: 'x'.repeat(i % 97 === 0 ? 3000 : i % 50) }, w);
+      w.pad();
+      return Uint8Array.from(w.finish().subarray(16));
+    };
+    // ~5,000 requests of 40-3,100 bytes: several 64 KiB slabs, and some larger than a slab's free tail.
+    for (let i = 0; i < 5000; i++) {
+      const b = linkRequest(C.RTM_NEWLINK, 0, { index: i }, { ifname: `v${i}`, ifalias: 'x'.repeat(i % 97 === 0 ? 3000 : i % 50) });
+      made.push([b, expected(i)]);
+    }
+    made.forEach(([b, body], i) => {
+      const bytes = b.finish(i + 1, 7);
+      expect(bytes.length % 4).toBe(0);
+      expect(new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true)).toBe(bytes.length);
+      expect(new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true)).toBe(i + 1);
+      expect(Buffer.from(bytes.subarray(16)).equals(Buffer.from(body))).toBe(true);
+    });
+  });
+
   test('surfaces an ext-ACK message on success as a warning', async () => {
     const { mux, sent } = setup();
     const p = mux.request(req(), { op: 'RTM_NEWLINK' });
