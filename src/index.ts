@@ -26,7 +26,7 @@ export type { BridgeCreateOptions, BridgePort } from './objects/bridge';
 export type { BridgeOptions, BridgePortOptions, PortInfo, PortState } from './objects/bridge-options';
 export type { VlanEntry } from './rtnl/bridge-ops';
 export type { FdbEntry, FdbState } from './rtnl/fdb-ops';
-export type { LinkCreateOptions, LinkSetOptions, LinkRef } from './objects/link';
+export type { LinkCreateOptions, LinkSetOptions, LinkRef, LinkListFilter } from './objects/link';
 export type { LinkStats, OperState } from './rtnl/link-ops';
 export { addAddress, removeAddress, listAddresses } from './objects/address';
 export type { AddAddressOptions, Address, AddressFilter, IpVersion, Scope, ScopeName } from './objects/address';

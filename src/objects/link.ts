@@ -61,6 +61,14 @@ export interface LinkSetOptions {
 
 export type LinkRef = string | number;
 
+/** Which links `Link.list()` asks the kernel for. */
+export interface LinkListFilter {
+  /** Only links of this kind (IFLA_INFO_KIND: 'tun', 'veth', 'bridge', ...). */
+  kind?: string;
+  /** Only the ports of this master (a bridge, say). */
+  master?: Link | number;
+}
+
 export class Link {
   /** Interface index (ifindex), unique within its namespace. */
   index: number;
@@ -147,14 +155,25 @@ export class Link {
   }
 
   /**
-   * Lists every link of a namespace (a full RTM_GETLINK dump).
+   * Lists the links of a namespace (an RTM_GETLINK dump); `filter` has the kernel send only links
+   * of one kind, or the ports of one master.
    *
-   * Equivalent to: `ip -d link show`
+   * Equivalent to: `ip -d link show [type KIND] [master DEV]`
    */
-  static async list(namespace: Namespace = Namespace.current()): Promise<Link[]> {
+  static async list(namespace: Namespace = Namespace.current(), filter: LinkListFilter = {}): Promise<Link[]> {
     await yieldIfBusy();
-    const msgs = await Link.send(namespace, linkRequest(C.RTM_GETLINK, 0, {}, {}), { op: 'RTM_GETLINK', dump: true, describe: 'list links' });
-    return mapInSlices(msgs, (m) => (m.type === C.RTM_NEWLINK ? new Link(namespace, m) : undefined));
+    const attrs: Values = {};
+    const master = typeof filter.master === 'object' ? filter.master.index : filter.master;
+    if (filter.kind !== undefined) attrs.linkinfo = { kind: filter.kind };
+    if (master !== undefined) attrs.master = validateUint(master, 'master', 1, 0x7fffffff);
+    const msgs = await Link.send(namespace, linkRequest(C.RTM_GETLINK, 0, {}, attrs), { op: 'RTM_GETLINK', dump: true, describe: 'list links' });
+    // Checked here too: a kernel that ignored the filter still yields the right list.
+    const wanted = (l: Link) => (filter.kind === undefined || l.kind === filter.kind) && (master === undefined || l.masterIndex === master);
+    return mapInSlices(msgs, (m) => {
+      if (m.type !== C.RTM_NEWLINK) return undefined;
+      const l = new Link(namespace, m);
+      return wanted(l) ? l : undefined;
+    });
   }
 
   /**

@@ -9,7 +9,7 @@ import { ClosedError } from '../errors';
 import { Connection } from '../netlink/connection';
 import { native } from '../native/binding';
 import { deleteLinksWhere, deleteNamespaces, LinkFilter, peersIn, waitGone } from './bulk';
-import { Link } from './link';
+import { Link, LinkListFilter } from './link';
 import { namespaceError, NamespaceError, validateNetnsName } from './namespace-errors';
 import { getNsid, identifyPid, listNamed, listNsids, openNetnsFile, pidsIn, setNsid } from './namespace-ids';
 import { NamespaceMonitor } from './namespace-monitor';
@@ -334,9 +334,9 @@ export class Namespace {
     return new NamespaceMonitor(Namespace.runDir);
   }
 
-  /** Every link in this namespace. Equivalent to: `ip -n NS link show` */
-  links(): Promise<Link[]> {
-    return Link.list(this);
+  /** The links of this namespace, all or of one kind/master (see Link.list). Equivalent to: `ip -n NS link show [type KIND] [master DEV]` */
+  links(filter?: LinkListFilter): Promise<Link[]> {
+    return Link.list(this, filter);
   }
 
   /** One link of this namespace by name or index. Equivalent to: `ip -n NS link show dev NAME` */

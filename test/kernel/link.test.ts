@@ -62,6 +62,33 @@ describeKernel('Link', () => {
     }
   });
 
+  test('list({ kind }) and list({ master }) match `ip link show type KIND` / `master DEV`', async () => {
+    const ns = await Namespace.create();
+    try {
+      await ns.exec('ip', ['link', 'add', 'br0', 'type', 'bridge']);
+      await ns.exec('ip', ['link', 'add', 'br1', 'type', 'bridge']);
+      await ns.exec('ip', ['tuntap', 'add', 'dev', 'tp0', 'mode', 'tap']);
+      for (let i = 0; i < 3; i++) await ns.exec('ip', ['link', 'add', `p${i}`, 'type', 'veth', 'peer', 'name', `q${i}`]);
+      await ns.exec('ip', ['link', 'set', 'p0', 'master', 'br0']);
+      await ns.exec('ip', ['link', 'set', 'p1', 'master', 'br0']);
+      await ns.exec('ip', ['link', 'set', 'p2', 'master', 'br1']);
+      const names = async (args: string[]) => (JSON.parse((await ns.exec('ip', ['-json', 'link', 'show', ...args])).stdout) as IpLink[]).map((l) => l.ifname).sort();
+      const ours = (ls: Link[]) => ls.map((l) => l.name).sort();
+      expect(ours(await ns.links({ kind: 'bridge' }))).toEqual(await names(['type', 'bridge']));
+      expect(ours(await ns.links({ kind: 'bridge' }))).toEqual(['br0', 'br1']);
+      expect(ours(await ns.links({ kind: 'tun' }))).toEqual(['tp0']);
+      expect(ours(await ns.links({ kind: 'veth' }))).toHaveLength(6);
+      const br0 = await ns.link('br0');
+      expect(ours(await ns.links({ master: br0 }))).toEqual(await names(['master', 'br0']));
+      expect(ours(await ns.links({ master: br0.index }))).toEqual(['p0', 'p1']);
+      expect(ours(await ns.links({ master: br0, kind: 'veth' }))).toEqual(['p0', 'p1']);
+      expect(await ns.links({ kind: 'vxlan' })).toEqual([]);
+      await expect(ns.links({ master: 0 })).rejects.toBeInstanceOf(InvalidArgumentError);
+    } finally {
+      await ns.close();
+    }
+  });
+
   test('create veth with mtu, mac and up; both ends visible to ip', async () => {
     const a = uniqueName('va');
     const b = uniqueName('vb');
