@@ -47,6 +47,8 @@ export interface NativeBinding {
   persistNetns(nsFd: number, dir: string, path: string): Promise<void>;
   /** Unmounts (MNT_DETACH) and unlinks a namespace name. */
   deleteNetns(path: string): Promise<void>;
+  /** deleteNetns for several names in one job; resolves with each one's error, or null. */
+  deleteNetnsMany(paths: string[]): Promise<(Error | null)[]>;
   /** CLONE_NEW* type of a namespace fd; throws for other files. */
   nsType(fd: number): number;
   readonly CLONE_NEWNET: number;
