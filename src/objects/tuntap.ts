@@ -13,6 +13,7 @@ import { yieldIfBusy } from '../util/slices';
 import { validateIfName, validateUint } from '../util/validate';
 import { Link } from './link';
 import { Namespace } from './namespace';
+import { TunReadbacks } from './tun-readback';
 import { failure, NativeFailure, TunQueue } from './tun-queue';
 
 export { TunQueue } from './tun-queue';
@@ -155,9 +156,17 @@ export class TunTap extends TunQueue {
     o.closeAfter = true;
     const ns = options.namespace ?? Namespace.current();
     const op = `create persistent ${options.mode} device${o.name ? ` "${o.name}"` : ''}`;
-    await yieldIfBusy();
-    const opened = await tunOpen(nsFdOf(ns), o).catch(async (e) => Promise.reject(await openError(e, op, o, ns)));
-    const link = await Link.get(opened.name, ns).catch((e) => {
+    // Counted before the first await, so that every call of a burst is known to be coming.
+    const readbacks = TunReadbacks.begin(ns);
+    let opened: OpenedTun;
+    try {
+      await yieldIfBusy();
+      opened = await tunOpen(nsFdOf(ns), o);
+    } catch (e) {
+      readbacks.failed();
+      throw await openError(e, op, o, ns);
+    }
+    const link = await readbacks.made(opened.name).catch((e) => {
       // Nobody holds it, so only a delete by someone else removes it between the two steps.
       if (e instanceof LinkNotFoundError) throw failure('device-removed', { errno: -19, code: 'ENODEV', syscall: 'ioctl', path: 'TUNSETIFF' }, op, opened.name, `"${opened.name}" was deleted right after it was made`);
       throw e;

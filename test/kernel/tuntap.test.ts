@@ -235,6 +235,40 @@ describeKernel('TunTap', () => {
     }
   });
 
+  test('createPersistent() in a burst: one dump reads every new device back, a failure among them stays its own', async () => {
+    const ns = await Namespace.create();
+    const list = jest.spyOn(Link, 'list');
+    const get = jest.spyOn(Link, 'get');
+    try {
+      await TunTap.createPersistent({ mode: 'tap', name: 'taken0', namespace: ns });
+      list.mockClear();
+      get.mockClear();
+      const names = Array.from({ length: 40 }, (_, i) => `bt${i}`);
+      const results = await Promise.allSettled([...names, 'taken0'].map((name) => TunTap.createPersistent({ mode: 'tap', name, namespace: ns })));
+      const links = results.slice(0, 40).map((r) => (r as PromiseFulfilledResult<Link>).value);
+      expect(links.map((l) => l.name)).toEqual(names);
+      expect(new Set(links.map((l) => l.index)).size).toBe(40);
+      expect(links.every((l) => l.kind === 'tun' && l.namespace === ns)).toBe(true);
+      expect(results[40]).toMatchObject({ status: 'rejected', reason: { reason: 'name-in-use' } });
+      expect(list).toHaveBeenCalledTimes(1);
+      expect(list).toHaveBeenCalledWith(ns, { kind: 'tun' });
+      expect(get.mock.calls.map((c) => c[0])).toEqual(['taken0']); // only to explain the failure
+      get.mockClear();
+      // What each Link says is what the kernel says (index by name, via ip).
+      const shown = JSON.parse((await ns.exec('ip', ['-json', 'link', 'show', 'type', 'tun'])).stdout) as { ifname: string; ifindex: number }[];
+      for (const l of links) expect(shown.find((x) => x.ifname === l.name)?.ifindex).toBe(l.index);
+      // A lone create reads its device back by itself.
+      list.mockClear();
+      expect((await TunTap.createPersistent({ mode: 'tun', name: 'lone0', namespace: ns })).name).toBe('lone0');
+      expect(list).not.toHaveBeenCalled();
+      expect(get).toHaveBeenCalledTimes(1);
+    } finally {
+      list.mockRestore();
+      get.mockRestore();
+      await ns.close();
+    }
+  });
+
   test('a device in another namespace: created there, packets flow there, nothing here', async () => {
     const ns = await Namespace.create();
     try {
