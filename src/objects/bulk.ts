@@ -152,10 +152,11 @@ export async function peersIn(ns: Namespace, id: number | undefined): Promise<nu
 }
 
 /**
- * Names removed per namespace-thread job: one job per name meant a hand-over to the main thread per
- * name, and the main thread's work then kept the second CPU busy while every unmount waited for an
- * expedited RCU grace period (which must interrupt a busy CPU). A job holds the thread, so other
- * callers' jobs wait behind at most this many unmounts (~5 ms).
+ * Names removed per namespace-thread job. One job per name, each handed back to the main thread on
+ * its own and followed there by closing that namespace's handle while the next unmount ran, took
+ * 132 ms for 1,000 names against 45-50 ms for all the unmounts first, in jobs, then the closes (the
+ * same system calls; each umount2 waits for an expedited RCU grace period). A job holds the
+ * thread, so other callers' jobs wait behind at most this many unmounts (~5 ms).
  */
 const NAMES_PER_JOB = 64;
 
