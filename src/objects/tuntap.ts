@@ -6,7 +6,7 @@
 // namespace). Packets then move on the native packet I/O thread (never the libuv pool, which fs
 // streams on the fd would tie up) and reach JS in batches. Each queue is a TunQueue (tun-queue.ts).
 
-import { InvalidArgumentError, LinkNotFoundError } from '../errors';
+import { InvalidArgumentError, LinkNotFoundError, VnetkitError } from '../errors';
 import { native, OpenedTun, tunOpen, TunOpenOptions } from '../native/binding';
 import { Values } from '../netlink/codec';
 import { yieldIfBusy } from '../util/slices';
@@ -164,7 +164,8 @@ export class TunTap extends TunQueue {
       opened = await tunOpen(nsFdOf(ns), o);
     } catch (e) {
       readbacks.failed();
-      throw await openError(e, op, o, ns);
+      // A closed namespace handle (ClosedError) is not a failure of the device's creation.
+      throw e instanceof VnetkitError ? e : await openError(e, op, o, ns);
     }
     const link = await readbacks.made(opened.name).catch((e) => {
       // Nobody holds it, so only a delete by someone else removes it between the two steps.
