@@ -11,7 +11,7 @@ import * as C from '../rtnl/constants';
 import { linkIndexAndGroup, linkRequest } from '../rtnl/link-ops';
 import { Link } from './link';
 import { Namespace } from './namespace';
-import { yieldIfBusy } from '../util/slices';
+import { mapInSlices, yieldIfBusy } from '../util/slices';
 import { native } from '../native/binding';
 import { namespaceError, NamespaceError } from './namespace-errors';
 
@@ -35,11 +35,12 @@ async function groupsOfOthers(ns: Namespace, ours: ReadonlySet<number>): Promise
   const req = linkRequest(C.RTM_GETLINK, 0, {}, { extMask: C.RTEXT_FILTER_SKIP_STATS });
   const { messages } = await conn.request(req, { op: 'RTM_GETLINK', dump: true, describe: 'list the link groups in use' });
   const used = new Set<number>();
-  for (const m of messages) {
-    if (m.type !== C.RTM_NEWLINK) continue;
+  // In slices: a namespace with thousands of links is thousands of messages to look at.
+  await mapInSlices(messages, (m) => {
+    if (m.type !== C.RTM_NEWLINK) return;
     const { index, group } = linkIndexAndGroup(m.payload);
     if (!ours.has(index)) used.add(group);
-  }
+  });
   return used;
 }
 

@@ -148,24 +148,29 @@ export class TunTap extends TunQueue {
    * Equivalent to: `ip tuntap add dev NAME mode MODE [pi] [vnet_hdr] [multi_queue] [user U] [group G]`, `ip link set NAME up`
    */
   static async createPersistent(options: PersistentTunTapOptions): Promise<Link> {
-    if (typeof options === 'object' && options !== null && (options as { persist?: unknown }).persist === false) {
-      throw new InvalidArgumentError('persist', false, 'createPersistent() makes persistent devices; TunTap.create() makes one that goes with its fd');
-    }
-    const o = nativeOptions({ ...options, persist: true }, 'create');
-    if (o.name && !o.name.includes('%')) o.exclusive = true;
-    o.closeAfter = true;
-    const ns = options.namespace ?? Namespace.current();
-    const op = `create persistent ${options.mode} device${o.name ? ` "${o.name}"` : ''}`;
-    // Counted before the first await, so that every call of a burst is known to be coming.
+    // The readbacks count this call before its first await, so that every call of a burst is known
+    // to be coming; the gate comes before the rest, so a burst of calls made in one loop does its
+    // validation and encoding in slices rather than all at once (7-11 ms for 1,000).
+    const given = (options as { namespace?: unknown } | null | undefined)?.namespace;
+    const ns = given instanceof Namespace ? given : Namespace.current();
     const readbacks = TunReadbacks.begin(ns);
+    let o: TunOpenOptions | undefined;
+    let op = 'create persistent tun/tap device';
     let opened: OpenedTun;
     try {
       await yieldIfBusy();
+      if (typeof options === 'object' && options !== null && (options as { persist?: unknown }).persist === false) {
+        throw new InvalidArgumentError('persist', false, 'createPersistent() makes persistent devices; TunTap.create() makes one that goes with its fd');
+      }
+      o = nativeOptions({ ...options, persist: true }, 'create');
+      if (o.name && !o.name.includes('%')) o.exclusive = true;
+      o.closeAfter = true;
+      op = `create persistent ${options.mode} device${o.name ? ` "${o.name}"` : ''}`;
       opened = await tunOpen(nsFdOf(ns), o);
     } catch (e) {
       readbacks.failed();
-      // A closed namespace handle (ClosedError) is not a failure of the device's creation.
-      throw e instanceof VnetkitError ? e : await openError(e, op, o, ns);
+      // Bad options, or a closed namespace handle (ClosedError), are not failures of the device.
+      throw e instanceof VnetkitError || !o ? e : await openError(e, op, o, ns);
     }
     const link = await readbacks.made(opened.name).catch((e) => {
       // Nobody holds it, so only a delete by someone else removes it between the two steps.
