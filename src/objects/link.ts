@@ -14,50 +14,10 @@ import { decodeLinkPayload, flagNames, linkInfoOf, linkRequest, summarizeLink, L
 import { parseMac } from '../util/addr';
 import { mapInSlices, yieldIfBusy } from '../util/slices';
 import { validateIfName, validateMtu, validateUint } from '../util/validate';
-import { kindError, linkAttrsFromOptions } from './link-options';
+import { kindError, linkAttrsFromOptions, LinkCreateOptions, LinkSetOptions } from './link-options';
 import { Namespace } from './namespace';
 
-/** Options common to every link kind at creation. */
-export interface LinkCreateOptions {
-  /** Link kind (IFLA_INFO_KIND): 'veth', 'bridge', 'dummy', 'macvlan', ... */
-  kind: string;
-  /** Interface name, 1..15 bytes. */
-  name: string;
-  /** Namespace to create it in (default: the current one). */
-  namespace?: Namespace;
-  mtu?: number;
-  /** MAC address, 'aa:bb:cc:dd:ee:ff'. */
-  mac?: string;
-  txqlen?: number;
-  /** Device group (IFLA_GROUP); bulk deletes use it. */
-  group?: number;
-  /** ifalias. */
-  alias?: string;
-  /** Bring the link up in the same request. */
-  up?: boolean;
-  /**
-   * Transmit / receive queues (IFLA_NUM_TX_QUEUES / IFLA_NUM_RX_QUEUES), 1..4096. For 'veth' both
-   * ends default to 1 (see VethPair's `txQueues` for why it is sent); other kinds get the
-   * kernel's default when omitted.
-   */
-  txQueues?: number;
-  rxQueues?: number;
-  /** For kind 'veth': the other end. */
-  peer?: { name: string; mac?: string; mtu?: number; txQueues?: number; rxQueues?: number };
-  /** Kind-specific IFLA_INFO_DATA attributes, by schema key (escape hatch for kinds without a class). */
-  data?: Values;
-}
-
-/** Changes accepted by `link.set()`. */
-export interface LinkSetOptions {
-  mtu?: number;
-  mac?: string;
-  /** Renaming needs the link down; the kernel answers EBUSY otherwise. */
-  name?: string;
-  txqlen?: number;
-  group?: number;
-  alias?: string;
-}
+export type { LinkCreateOptions, LinkSetOptions } from './link-options';
 
 export type LinkRef = string | number;
 
