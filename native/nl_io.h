@@ -99,7 +99,9 @@ class NlIo {
 
   uint32_t refs_ = 0;  // main thread only
   std::unordered_map<uint32_t, Napi::FunctionReference> clients_;  // main thread only
-  std::unordered_map<int, uint32_t> fd_client_;                    // main thread only
+  // main thread only. A queue per fd number: a closed socket's number can be reused by a new one
+  // before the old one's kClosed event has been delivered; each kClosed retires the oldest owner.
+  std::unordered_map<int, std::deque<uint32_t>> fd_client_;
   uint32_t next_client_ = 1;
 };
 

@@ -18,7 +18,7 @@ uint32_t NlIo::AddClient(Napi::Function on_events) {
 }
 
 void NlIo::Attach(int fd, uint32_t client) {
-  fd_client_[fd] = client;
+  fd_client_[fd].push_back(client);
   Push(Command{Command::kAttach, fd, 0, {}});
 }
 void NlIo::Send(int fd, std::vector<std::pair<std::vector<uint8_t>, uint32_t>> requests) {
@@ -80,8 +80,11 @@ void NlIo::DeliverToJs(Napi::Env env) {
     Event& ev = batch[k];
     auto owner = fd_client_.find(ev.fd);
     if (owner == fd_client_.end()) continue;
-    uint32_t client = owner->second;
-    if (ev.kind == kClosed) fd_client_.erase(owner);
+    uint32_t client = owner->second.front();
+    if (ev.kind == kClosed) {
+      owner->second.pop_front();
+      if (owner->second.empty()) fd_client_.erase(owner);
+    }
     auto slot = out.find(client);
     if (slot == out.end()) slot = out.emplace(client, std::make_pair(Napi::Array::New(env), 0u)).first;
     Napi::Array& arr = slot->second.first;
