@@ -162,22 +162,29 @@ Napi::Value PersistNetns(const Napi::CallbackInfo& info) {
 
 // `ip netns delete`: detach the bind mount and remove the file. EBUSY (a mount still settling) is
 // retried briefly. The namespace itself lives on while anything uses it.
-void RemoveNetnsName(const std::string& path, SysError& err) {
+// `retries` is shared by the names of one job: 20 waits of 5 ms at most in all, so that names still
+// busy cannot hold the namespace thread (and every job queued behind) for 100 ms each.
+void RemoveNetnsName(const std::string& path, SysError& err, int& retries) {
   umount2(path.c_str(), MNT_DETACH);  // fails harmlessly if it is not mounted (a half-made name)
-  for (int attempt = 0;; attempt++) {
+  for (;;) {
     if (unlink(path.c_str()) == 0) return;
-    if (errno != EBUSY || attempt == 20) return err.set(errno, "unlink", path);
+    if (errno != EBUSY || retries == 0) return err.set(errno, "unlink", path);
+    retries--;
     umount2(path.c_str(), MNT_DETACH);
     usleep(5000);
   }
 }
+constexpr int kBusyRetries = 20;
 
 // deleteNetns(path)
 Napi::Value DeleteNetns(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = StringArg(info, 0, "path");
   auto job = std::make_unique<NsJob>();
-  job->work = [path](SysError& err) { RemoveNetnsName(path, err); };
+  job->work = [path](SysError& err) {
+    int retries = kBusyRetries;
+    RemoveNetnsName(path, err, retries);
+  };
   return Runner(env).Submit(env, -1, std::move(job));
 }
 
@@ -193,7 +200,8 @@ Napi::Value DeleteNetnsMany(const Napi::CallbackInfo& info) {
   auto errors = std::make_shared<std::vector<SysError>>(paths->size());
   auto job = std::make_unique<NsJob>();
   job->work = [paths, errors](SysError&) {
-    for (size_t i = 0; i < paths->size(); i++) RemoveNetnsName((*paths)[i], (*errors)[i]);
+    int retries = kBusyRetries;
+    for (size_t i = 0; i < paths->size(); i++) RemoveNetnsName((*paths)[i], (*errors)[i], retries);
   };
   job->finish = [errors](Napi::Env env) -> Napi::Value {
     Napi::Array out = Napi::Array::New(env, errors->size());

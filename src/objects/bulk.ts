@@ -76,6 +76,11 @@ async function tag(ns: Namespace, links: Link[], group: number): Promise<boolean
   );
 }
 
+async function setGroup(ns: Namespace, l: Link, group: number): Promise<void> {
+  const conn = await ns.connection();
+  await conn.request(linkRequest(C.RTM_NEWLINK, 0, { index: l.index }, { group }), { op: 'RTM_NEWLINK', describe: `put ${JSON.stringify(l.name)} back in group ${group}` });
+}
+
 /** Deletes `links` (all in `ns`) with one group delete. Resolves with how many were still there. */
 async function deleteInNamespace(ns: Namespace, links: Link[]): Promise<number> {
   // The links are tagged with a random group while the groups in use are listed, rather than after:
@@ -85,7 +90,20 @@ async function deleteInNamespace(ns: Namespace, links: Link[]): Promise<number> 
   // again with one that none has, so the delete never takes a link the caller did not name.
   const ours = new Set(links.map((l) => l.index));
   let group = groupNotIn(new Set());
-  let [used, tagged] = await Promise.all([groupsOfOthers(ns, ours), tag(ns, links, group)]);
+  const [listed, tags] = await Promise.allSettled([groupsOfOthers(ns, ours), tag(ns, links, group)]);
+  let used: Set<number>;
+  let tagged: boolean[];
+  try {
+    if (tags.status === 'rejected') throw tags.reason;
+    tagged = tags.value;
+    // The dump can fail where a tag did not (interrupted by links coming and going): once more,
+    // now that the tags are done.
+    used = listed.status === 'fulfilled' ? listed.value : await groupsOfOthers(ns, ours);
+  } catch (e) {
+    // Nothing was deleted: give the links their groups back (as of the Link objects) before failing.
+    await Promise.all(links.map((l) => setGroup(ns, l, l.group).catch(() => undefined)));
+    throw e;
+  }
   if (used.has(group)) {
     group = groupNotIn(used);
     tagged = await tag(ns, links, group);
@@ -176,7 +194,9 @@ export async function deleteNamespaces(items: readonly (string | Namespace)[], o
   const jobs: Promise<(Error | null)[]>[] = [];
   for (let i = 0; i < paths.length; i += NAMES_PER_JOB) jobs.push(native().deleteNetnsMany(paths.slice(i, i + NAMES_PER_JOB)));
   const errors = (await Promise.all(jobs)).flat();
-  await Promise.all(items.map((n) => (typeof n === 'string' ? undefined : n.close())));
-  const failed = errors.findIndex((e) => e !== null);
-  if (failed >= 0) throw namespaceError(errors[failed], `delete network namespace "${names[failed]}"`, paths[failed]);
+  // The handles of names that are gone are released; one whose name is still there stays open.
+  await Promise.all(items.map((n, i) => (typeof n === 'string' || errors[i] ? undefined : n.close())));
+  const failures = errors.flatMap((e, i) => (e ? [namespaceError(e, `delete network namespace "${names[i]}"`, paths[i])] : []));
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) throw new AggregateError(failures, `${failures.length} of ${names.length} network namespaces could not be deleted; the first: ${failures[0]!.message}`);
 }

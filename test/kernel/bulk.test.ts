@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Bulk teardown: one kernel wait for many links, never a link the caller did not name.
-import { Bridge, Link, Namespace, VethPair } from '../../src';
+import { Bridge, ClosedError, Link, Namespace, VethPair } from '../../src';
+import { Connection } from '../../src/netlink/connection';
 import { groupSource } from '../../src/objects/bulk';
 import { describeKernel, uniqueName } from '../helpers/sandbox';
 
@@ -49,6 +50,46 @@ describeKernel('bulk teardown', () => {
     } finally {
       draw.mockRestore();
       await ns.close();
+    }
+  });
+
+  test('Link.deleteMany that cannot list the groups in use deletes nothing and puts the groups back', async () => {
+    const ns = await Namespace.create();
+    const original = Connection.prototype.request;
+    const request = jest.spyOn(Connection.prototype, 'request');
+    try {
+      const pairs = await Promise.all(Array.from({ length: 5 }, (_, i) => VethPair.create({ name: `f${i}`, namespace: ns, peer: { name: `g${i}` }, group: 77 })));
+      // Every dump fails (as an interrupted one would, twice): the tags are already on their way.
+      request.mockImplementation(function (this: Connection, builder, opts) {
+        return opts.dump ? Promise.reject(new Error('dump failed')) : original.call(this, builder, opts);
+      });
+      await expect(Link.deleteMany(pairs.map((p) => p.local))).rejects.toThrow('dump failed');
+      request.mockRestore();
+      const left = await ns.links();
+      for (let i = 0; i < 5; i++) expect(left.find((l) => l.name === `f${i}`)?.group).toBe(77);
+    } finally {
+      request.mockRestore();
+      await ns.close();
+    }
+  });
+
+  test('Namespace.deleteMany reports every name it could not delete and keeps those handles open', async () => {
+    const a = await Namespace.create(uniqueName('dm'));
+    const b = await Namespace.create(uniqueName('dm'));
+    const c = await Namespace.create(uniqueName('dm'));
+    await Namespace.delete(b.name!); // its name is gone already: deleting it again fails
+    try {
+      const one = await Namespace.deleteMany([a, b]).catch((e) => e);
+      expect(one).toMatchObject({ code: 'ENOENT', message: expect.stringContaining(b.name!) });
+      expect((await Namespace.list()).map((n) => n.name)).not.toContain(a.name);
+      await expect(a.links()).rejects.toBeInstanceOf(ClosedError); // gone, handle released
+      expect((await b.links()).map((l) => l.name)).toContain('lo'); // still usable
+      const two = await Namespace.deleteMany([b, 'no-such-ns-x', c]).catch((e) => e);
+      expect(two).toBeInstanceOf(AggregateError);
+      expect((two as AggregateError).errors.map((e: { code: string }) => e.code)).toEqual(['ENOENT', 'ENOENT']);
+      expect((await Namespace.list()).map((n) => n.name)).not.toContain(c.name);
+    } finally {
+      await Promise.all([a, b, c].map((n) => n.close()));
     }
   });
 
