@@ -48,6 +48,8 @@ export function parseDatagram(buf: Uint8Array): NlMsg[] {
  * it again, recording them, if an error asks for them (`spans()`): in a burst every request is
  * encoded and almost none fails, and the spans were a tenth of what each request allocated and kept
  * alive while in flight. `body` must encode the same bytes each time (it captures its values).
+ * A builder is for one request: the connection copies its bytes at the end of the microtask run
+ * it was sent in, so the same builder sent twice in that time would go out twice with one seq.
  */
 export class RequestBuilder {
   readonly w: Writer;
