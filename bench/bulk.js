@@ -119,6 +119,10 @@ exports.run = async function run() {
         // The same work pair by pair (each end up as soon as it is made): see workloads/vnetkit.js.
         row.vnetkitOnePass = await medianOf(SLOW_RUNS, () => vnetkit.w3OnePass(n)).catch((e) => ({ error: e.message }));
       }
+      if (w === 'w4') {
+        // The taps made without a group and torn down with Link.deleteMany (see workloads/vnetkit.js).
+        row.vnetkitDeleteMany = await medianOf(RUNS, () => vnetkit.w4DeleteMany(n)).catch((e) => ({ error: e.message }));
+      }
       if (!QUICK) try {
         row.vnetkitProcess = await medianOf(RUNS, async () => {
           const t = process.hrtime.bigint();
@@ -155,5 +159,6 @@ function print(row) {
     console.log(`  vnetkit runs: RSS ${row.memory.map((m) => mib(m.rss)).join(' -> ')} MiB, fds ${row.memory.map((m) => m.fds).join(' -> ')}`);
   }
   if (row.vnetkitOnePass) console.log(`  vnetkit pair by pair (each end up as soon as made): ${fmt(row.vnetkitOnePass)}`);
+  if (row.vnetkitDeleteMany) console.log(`  vnetkit without a device group, Link.deleteMany: ${fmt(row.vnetkitDeleteMany)} [create ${row.vnetkitDeleteMany.createMs?.toFixed(0)} + delete ${row.vnetkitDeleteMany.deleteMs?.toFixed(0)}]`);
   console.log(`  ip per op ${fmt(row.ipPerOp)}${ratio(row.ipPerOp)} | ip -batch ${fmt(row.ipBatch)}${ratio(row.ipBatch)} | C one-by-one ${fmt(row.cOneByOne)}${ratio(row.cOneByOne)} | C floor (group delete) ${fmt(row.cGroup)}${ratio(row.cGroup)}`);
 }

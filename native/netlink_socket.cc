@@ -68,4 +68,41 @@ NetlinkSocket OpenNetlinkSocket(const NetlinkSocketOptions& opts, SysError& err)
   return s;
 }
 
+std::vector<uint8_t> NetlinkRoundTrip(const std::vector<uint8_t>& request, int replies, SysError& err) {
+  std::vector<uint8_t> out;
+  UniqueFd fd(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE));
+  if (!fd.valid()) return err.set(errno, "socket", "AF_NETLINK NETLINK_ROUTE"), out;
+  // Errors then name the attribute at fault, as on the I/O thread's sockets.
+  SetFlag(fd.get(), NETLINK_EXT_ACK, err);
+  if (!err.failed()) SetFlag(fd.get(), NETLINK_CAP_ACK, err);
+  if (err.failed()) return out;
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  ssize_t rc;
+  do rc = sendto(fd.get(), request.data(), request.size(), 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel);
+  while (rc < 0 && errno == EINTR);
+  if (rc < 0) return err.set(errno, "sendmsg", "netlink request"), out;
+  for (int i = 0; i < replies; i++) {
+    // A zero-length peek with MSG_TRUNC returns the datagram's real size.
+    ssize_t len;
+    do len = recv(fd.get(), nullptr, 0, MSG_PEEK | MSG_TRUNC); while (len < 0 && errno == EINTR);
+    if (len < 0) {
+      if (errno != EAGAIN) err.set(errno, "recvmsg", "netlink reply");
+      break;  // fewer replies than expected: the caller sees what came
+    }
+    size_t at = out.size();
+    out.resize(at + static_cast<size_t>(len));
+    ssize_t got;
+    do got = recv(fd.get(), out.data() + at, static_cast<size_t>(len), 0); while (got < 0 && errno == EINTR);
+    if (got < 0) {
+      out.resize(at);
+      err.set(errno, "recvmsg", "netlink reply");
+      break;
+    }
+    // Padded to 4 bytes, so that the datagrams read as one stream of messages.
+    out.resize((at + static_cast<size_t>(got) + 3) & ~size_t{3});
+  }
+  return out;
+}
+
 }  // namespace vnetkit

@@ -28,4 +28,12 @@ struct NetlinkSocket {
 // to run as an NsRunner job so that namespace is the one the caller asked for.
 NetlinkSocket OpenNetlinkSocket(const NetlinkSocketOptions& opts, SysError& err);
 
+// Sends `request` (whole netlink messages, built in TS) on a fresh NETLINK_ROUTE socket of the
+// calling thread's namespace and returns the first `replies` datagrams the kernel answered with,
+// one after another. Only for requests the kernel answers inside sendmsg (not dumps). The socket
+// is closed before returning: kept open, it would keep its namespace alive. A namespace-thread
+// job uses it to follow up on what it just made without a trip through the I/O thread, whose
+// requests would wait for rtnl_lock in turn with the job's.
+std::vector<uint8_t> NetlinkRoundTrip(const std::vector<uint8_t>& request, int replies, SysError& err);
+
 }  // namespace vnetkit

@@ -19,6 +19,7 @@
 
 #include "addon.h"
 #include "errors.h"
+#include "netlink_socket.h"
 #include "packet_io.h"
 #include "unique_fd.h"
 
@@ -35,12 +36,18 @@ struct TunOpenOptions {
   int vnet_hdr_size = -1;
   int64_t owner = -1, group = -1;
   int persist = -1;  // -1: leave as it is
+  // Netlink requests (built in TS) to send once the device is made, its ifindex (u32) written at
+  // each of follow_up_index_at: reading it back, setting its device group. See FollowUp().
+  std::vector<uint8_t> follow_up;
+  std::vector<uint32_t> follow_up_index_at;
+  int follow_up_replies = 0;
 };
 
 struct TunResult {
   UniqueFd fd;
   std::string name;
   unsigned ifindex = 0;
+  std::vector<uint8_t> replies;  // the kernel's answers to TunOpenOptions::follow_up
 };
 
 // tunOpen's boolean options, one bit each: reading a dozen named properties of an options object
@@ -87,6 +94,20 @@ void OpenTun(const TunOpenOptions& o, TunResult& r, SysError& err) {
 
 // tunOpen(nsFd, name, bits, vnetHdrSize, owner, group) -> Promise<{ fd, name, ifindex }>
 // (ifindex 0 for a device just made; fd -1 with kCloseAfter). -1 leaves size, owner, group unset.
+// In the same job, right after the device is made (and its fd closed, with close_after: what
+// stays is the device as it is without it): one thread takes rtnl_lock for everything in turn,
+// where readbacks from the I/O thread waited for the next job to release it. A device gone by then
+// (deleted by someone else) or a failure to ask leaves `replies` empty; JS then reads it itself.
+void FollowUp(const TunOpenOptions& o, TunResult& r) {
+  if (o.follow_up.empty()) return;
+  uint32_t index = r.ifindex ? r.ifindex : if_nametoindex(r.name.c_str());
+  if (index == 0) return;
+  std::vector<uint8_t> request = o.follow_up;
+  for (uint32_t at : o.follow_up_index_at) memcpy(request.data() + at, &index, sizeof index);
+  SysError ignored;
+  r.replies = NetlinkRoundTrip(request, o.follow_up_replies, ignored);
+}
+
 Napi::Value TunOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int ns_fd = info[0].As<Napi::Number>().Int32Value();
@@ -104,6 +125,16 @@ Napi::Value TunOpen(const Napi::CallbackInfo& info) {
   opts.vnet_hdr_size = info[3].As<Napi::Number>().Int32Value();
   opts.owner = info[4].As<Napi::Number>().Int64Value();
   opts.group = info[5].As<Napi::Number>().Int64Value();
+  if (info[6].IsTypedArray()) {
+    Napi::Uint8Array request = info[6].As<Napi::Uint8Array>();
+    Napi::Uint32Array index_at = info[7].As<Napi::Uint32Array>();
+    opts.follow_up.assign(request.Data(), request.Data() + request.ByteLength());
+    for (size_t i = 0; i < index_at.ElementLength(); i++) {
+      if (index_at[i] + 4 > opts.follow_up.size()) throw Napi::RangeError::New(env, "tunOpen: follow-up index offset out of range");
+      opts.follow_up_index_at.push_back(index_at[i]);
+    }
+    opts.follow_up_replies = info[8].As<Napi::Number>().Int32Value();
+  }
   auto result = std::make_shared<TunResult>();
   auto job = std::make_unique<NsJob>();
   // closeAfter saves a second job (and its trip back to the main thread) per device: the last
@@ -111,6 +142,7 @@ Napi::Value TunOpen(const Napi::CallbackInfo& info) {
   job->work = [opts, result](SysError& err) {
     OpenTun(opts, *result, err);
     if (opts.close_after) result->fd.reset();
+    if (!err.failed()) FollowUp(opts, *result);
   };
   // The device's flags are read back over rtnetlink (IFLA_TUN_*) by JS: TUNGETIFF reports IFF_NOFILTER
   // in the bit IFF_NO_PI also uses, so it cannot tell whether packet information is on.
@@ -119,6 +151,11 @@ Napi::Value TunOpen(const Napi::CallbackInfo& info) {
     out.Set("name", result->name);
     out.Set("ifindex", Napi::Number::New(env, result->ifindex));
     out.Set("fd", Napi::Number::New(env, result->fd.valid() ? result->fd.release() : -1));
+    if (!result->replies.empty()) {
+      Napi::ArrayBuffer replies = Napi::ArrayBuffer::New(env, result->replies.size());
+      memcpy(replies.Data(), result->replies.data(), result->replies.size());
+      out.Set("replies", Napi::Uint8Array::New(env, result->replies.size(), replies, 0));
+    }
     return out;
   };
   return Runner(env).Submit(env, ns_fd, std::move(job));

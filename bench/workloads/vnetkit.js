@@ -14,6 +14,7 @@ const time = async (fn) => {
 // one request, without first moving them into a fresh one as Link.deleteMany must.
 const W1_GROUP = 4242;
 const W3_GROUP = 4243;
+const W4_GROUP = 4244;
 
 /** W1: N veth pairs, both ends up, then all deleted. */
 async function w1(n) {
@@ -74,19 +75,23 @@ async function w3(n, { onePass = false } = {}) {
   }
 }
 
-/** W4: N persistent taps created and deleted (as `ip tuntap add` / `ip link del` do). */
-async function w4(n) {
+/**
+ * W4: N persistent taps created and deleted (as `ip tuntap add` / `ip link del` do). As in W1 and W3,
+ * in a device group of their own (set by each create's job; the floor tags them by name before its
+ * group delete, since TUNSETIFF cannot set a group). `w4DeleteMany` is the same without a group,
+ * torn down with Link.deleteMany (which moves them into a fresh group first).
+ */
+async function w4(n, { deviceGroup = W4_GROUP } = {}) {
   const { TunTap } = require('../..');
-  if (!TunTap) throw new Error('TunTap is not available in this build');
   let taps;
   const createMs = await time(async () => {
-    taps = await Promise.all(Array.from({ length: n }, (_, i) => TunTap.createPersistent({ name: `vt${i}`, mode: 'tap' })));
+    taps = await Promise.all(Array.from({ length: n }, (_, i) => TunTap.createPersistent({ name: `vt${i}`, mode: 'tap', deviceGroup: deviceGroup ?? undefined })));
   });
-  const deleteMs = await time(() => Link.deleteMany(taps));
+  const deleteMs = await time(() => (deviceGroup === null ? Link.deleteMany(taps) : Namespace.current().deleteLinks({ group: deviceGroup })));
   return { createMs, deleteMs };
 }
 
-module.exports = { w1, w2, w3, w4, w3OnePass: (n) => w3(n, { onePass: true }) };
+module.exports = { w1, w2, w3, w4, w3OnePass: (n) => w3(n, { onePass: true }), w4DeleteMany: (n) => w4(n, { deviceGroup: null }) };
 
 if (require.main === module) {
   const [w, n] = process.argv.slice(2);

@@ -61,9 +61,12 @@ export interface NativeBinding {
   runnerNetnsInode(): Promise<number>;
   /**
    * Opens /dev/net/tun inside the namespace `nsFd` (-1: the runner's home) and runs TUNSETIFF and
-   * the options asked for; `bits` from tunOpenBits, -1 for size/owner/group not to set. See tunOpen().
+   * the options asked for; `bits` from tunOpenBits, -1 for size/owner/group not to set. Then, when
+   * `followUp` is given, sends it (the device's ifindex written at each of `indexAt`) on a netlink
+   * socket of that namespace and returns the first `replies` datagrams. See tunOpen().
    */
-  tunOpen(nsFd: number, name: string, bits: number, vnetHdrSize: number, owner: number, group: number): Promise<OpenedTun>;
+  tunOpen(nsFd: number, name: string, bits: number, vnetHdrSize: number, owner: number, group: number,
+    followUp?: Uint8Array, indexAt?: Uint32Array, replies?: number): Promise<OpenedTun>;
   readonly tunOpenBits: Record<'tap' | 'packetInfo' | 'vnetHdr' | 'multiQueue' | 'exclusive' | 'attachOnly' | 'closeAfter' | 'persistSet' | 'persistOn', number>;
   /** One tun ioctl on (a dup of) `fd`, on the namespace thread. */
   tunIoctl(fd: number, op: TunIoctlOp, value?: number): Promise<void>;
@@ -97,6 +100,8 @@ export interface TunOpenOptions {
   persist?: boolean;
   /** Close the fd once the options are set (with persist: the device stays, as `ip tuntap add` leaves it); fd is then -1. */
   closeAfter?: boolean;
+  /** Netlink requests about the device to send from the same job once it is made (tun-follow-up.ts). */
+  followUp?: { request: Uint8Array; indexAt: Uint32Array; replies: number };
 }
 
 export interface OpenedTun {
@@ -106,6 +111,8 @@ export interface OpenedTun {
   name: string;
   /** The device's index when attaching to an existing one; 0 for a device just made (look it up by name). */
   ifindex: number;
+  /** The kernel's answers to `followUp`, one datagram after another; absent if it could not be sent. */
+  replies?: Uint8Array;
 }
 
 export type TunIoctlOp = 'persist' | 'owner' | 'group' | 'vnetHdrSize' | 'attachQueue' | 'detachQueue';
@@ -124,7 +131,10 @@ export function tunOpen(nsFd: number, o: TunOpenOptions): Promise<OpenedTun> {
   const bits = (o.tap ? b.tap : 0) | (o.packetInfo ? b.packetInfo : 0) | (o.vnetHdr ? b.vnetHdr : 0) | (o.multiQueue ? b.multiQueue : 0)
     | (o.exclusive ? b.exclusive : 0) | (o.attachOnly ? b.attachOnly : 0) | (o.closeAfter ? b.closeAfter : 0)
     | (o.persist === undefined ? 0 : b.persistSet | (o.persist ? b.persistOn : 0));
-  return n.tunOpen(nsFd, o.name ?? '', bits, o.vnetHdrSize ?? -1, o.owner ?? -1, o.group ?? -1);
+  const f = o.followUp;
+  return f
+    ? n.tunOpen(nsFd, o.name ?? '', bits, o.vnetHdrSize ?? -1, o.owner ?? -1, o.group ?? -1, f.request, f.indexAt, f.replies)
+    : n.tunOpen(nsFd, o.name ?? '', bits, o.vnetHdrSize ?? -1, o.owner ?? -1, o.group ?? -1);
 }
 
 let loaded: NativeBinding | undefined;

@@ -129,6 +129,16 @@ export function defineAttrs<T extends Record<string, AttrSpec>>(name: string, at
 }
 
 /** Declares a fixed struct; checks that the fields add up to the declared size. */
+/** Byte offset of field `name` in the struct. */
+export function fieldOffset(spec: StructSpec, name: string): number {
+  let at = 0;
+  for (const f of spec.fields) {
+    if (f.name === name) return at;
+    at += fieldSize(f);
+  }
+  throw new Error(`struct ${spec.name} has no field ${name}`);
+}
+
 export function defineStruct(name: string, size: number, fields: StructField[]): StructSpec {
   const total = fields.reduce((n, f) => n + fieldSize(f), 0);
   if (total !== size) throw new Error(`struct ${name}: fields add up to ${total} bytes, declared ${size}`);

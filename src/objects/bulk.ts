@@ -27,18 +27,27 @@ function matches(link: Link, f: LinkFilter): boolean {
   return true;
 }
 
-/** The groups of every link in `ns` other than the ones with these indexes. */
-async function groupsOfOthers(ns: Namespace, ours: ReadonlySet<number>): Promise<Set<number>> {
-  // Only the groups are wanted: a dump without counters, decoded for IFLA_GROUP alone, takes about
-  // half as long as listing every link in full (36 vs 69 ms for 2,000 veths, medians of 7).
+/**
+ * Calls `fn` with the index, IFF_* flags and group of every link in `ns`. Only these are wanted: a
+ * dump without counters, decoded for them alone, takes about half as long as listing every link in
+ * full (36 vs 69 ms for 2,000 veths, medians of 7).
+ */
+async function scanGroups(ns: Namespace, describe: string, fn: (index: number, flags: number, group: number) => void): Promise<void> {
   const conn = await ns.connection();
   const req = linkRequest(C.RTM_GETLINK, 0, {}, { extMask: C.RTEXT_FILTER_SKIP_STATS });
-  const { messages } = await conn.request(req, { op: 'RTM_GETLINK', dump: true, describe: 'list the link groups in use' });
-  const used = new Set<number>();
+  const { messages } = await conn.request(req, { op: 'RTM_GETLINK', dump: true, describe });
   // In slices: a namespace with thousands of links is thousands of messages to look at.
   await mapInSlices(messages, (m) => {
     if (m.type !== C.RTM_NEWLINK) return;
-    const { index, group } = linkIndexAndGroup(m.payload);
+    const { index, flags, group } = linkIndexAndGroup(m.payload);
+    fn(index, flags, group);
+  });
+}
+
+/** The groups of every link in `ns` other than the ones with these indexes. */
+async function groupsOfOthers(ns: Namespace, ours: ReadonlySet<number>): Promise<Set<number>> {
+  const used = new Set<number>();
+  await scanGroups(ns, 'list the link groups in use', (index, _flags, group) => {
     if (!ours.has(index)) used.add(group);
   });
   return used;
@@ -130,19 +139,29 @@ export async function deleteLinks(links: readonly Link[]): Promise<number> {
 }
 
 export async function deleteLinksWhere(ns: Namespace, filter: LinkFilter): Promise<number> {
-  const all = await ns.links();
-  const links = all.filter((l) => !l.flags.includes('LOOPBACK') && matches(l, filter));
-  if (!links.length) return 0;
   // `{ group: G }` alone asks for exactly what the kernel's group delete does (`ip link del group
-  // G`): no need to move the links into a fresh group first. Not for group 0, which every link starts
-  // in, nor when lo is in G (the kernel then refuses the whole group).
-  const onlyGroup = typeof filter !== 'function' && Object.keys(filter).length === 1 && filter.group !== undefined && filter.group > 0;
-  if (onlyGroup && !all.some((l) => l.group === filter.group && l.flags.includes('LOOPBACK'))) {
-    const conn = await ns.connection();
-    const describe = `delete the ${links.length} links of group ${filter.group} in ${ns.label}`;
-    await conn.request(linkRequest(C.RTM_DELLINK, 0, {}, { group: filter.group }), { op: 'RTM_DELLINK', describe });
-    return links.length;
+  // G`): no need to move the links into a fresh group first, nor to read them in full (counting them
+  // from the lean dump saved 10-20 ms of the 120 ms that deleting 1,000 taps takes). Not for group
+  // 0, which every link starts in, nor when lo is in G (the kernel then refuses the whole group).
+  if (typeof filter !== 'function' && Object.keys(filter).length === 1 && filter.group !== undefined && filter.group > 0) {
+    const group = filter.group;
+    let count = 0;
+    let loopback = false;
+    await scanGroups(ns, `count the links of group ${group}`, (_index, flags, g) => {
+      if (g !== group) return;
+      if (flags & C.IFF_LOOPBACK) loopback = true;
+      else count++;
+    });
+    if (!loopback) {
+      if (!count) return 0;
+      const conn = await ns.connection();
+      const describe = `delete the ${count} links of group ${group} in ${ns.label}`;
+      await conn.request(linkRequest(C.RTM_DELLINK, 0, {}, { group }), { op: 'RTM_DELLINK', describe });
+      return count;
+    }
   }
+  const links = (await ns.links()).filter((l) => !l.flags.includes('LOOPBACK') && matches(l, filter));
+  if (!links.length) return 0;
   return deleteInNamespace(ns, links);
 }
 

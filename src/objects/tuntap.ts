@@ -13,7 +13,7 @@ import { yieldIfBusy } from '../util/slices';
 import { validateIfName, validateUint } from '../util/validate';
 import { Link } from './link';
 import { Namespace } from './namespace';
-import { TunReadbacks } from './tun-readback';
+import { followUpFor, readFollowUp } from './tun-follow-up';
 import { failure, NativeFailure, TunQueue } from './tun-queue';
 
 export { TunQueue } from './tun-queue';
@@ -39,6 +39,12 @@ export interface TunTapOptions {
   owner?: number;
   /** gid allowed to attach without CAP_NET_ADMIN (TUNSETGROUP); not set unless given. */
   group?: number;
+  /**
+   * Device group (IFLA_GROUP, what `ip link set dev X group G` sets; not the `group` gid above),
+   * set by the job that makes the device. Devices made in a group of their own are deleted all at
+   * once, with one kernel wait, by `ns.deleteLinks({ group })`.
+   */
+  deviceGroup?: number;
   /** Set the link up once created. */
   up?: boolean;
 }
@@ -47,7 +53,7 @@ export interface TunTapOptions {
 export type PersistentTunTapOptions = Omit<TunTapOptions, 'persist'> & { persist?: true };
 
 /** Options of TunTap.open(): mode and multiQueue are read from the device when not given. */
-export type TunTapOpenOptions = Partial<TunTapOptions>;
+export type TunTapOpenOptions = Partial<Omit<TunTapOptions, 'deviceGroup'>>;
 
 type TunFlags = { mode: TunTapMode; packetInfo: boolean; vnetHdr: boolean; multiQueue: boolean; persist: boolean };
 
@@ -95,6 +101,37 @@ async function openError(e: unknown, op: string, o: TunOpenOptions, ns: Namespac
     return failure('mode-mismatch', err, op, name, `"${name}" is a ${has} device; it was asked for as ${mode}${o.multiQueue ? ' multi-queue' : ''}`);
   }
   return failure('system', err, op, name, 'The kernel refused TUNSETIFF');
+}
+
+/**
+ * The Link of a device tunOpen just made, as its job read it back (see tun-follow-up.ts), with the
+ * device group set when one was asked for. Should the job have had no answer, the device is read
+ * (and its group set) from here. A persistent device nobody holds (closeAfter) is deleted if its
+ * group cannot be set; otherwise the caller's closing its fd removes it.
+ */
+async function followedUp(ns: Namespace, opened: OpenedTun, o: TunOpenOptions, deviceGroup: number | undefined, op: string): Promise<Link> {
+  const { link, groupError } = readFollowUp(ns, opened.replies, opened.name, deviceGroup);
+  if (groupError) {
+    if (o.closeAfter) await link?.delete().catch(() => undefined);
+    throw groupError;
+  }
+  const removed = (why: string) => failure('device-removed', { errno: -19, code: 'ENODEV', syscall: 'ioctl', path: 'TUNSETIFF' }, op, opened.name, why);
+  if (link) return link;
+  const l = await Link.get(opened.name, ns).catch((e) => Promise.reject(e instanceof LinkNotFoundError ? removed(`"${opened.name}" was deleted right after it was made`) : e));
+  // Read by name: in the meantime it may have gone and its name been taken by another device.
+  if (l.kind !== 'tun') throw removed(`"${opened.name}" is no longer a tun/tap device`);
+  if (deviceGroup !== undefined && l.group !== deviceGroup) {
+    await l.set({ group: deviceGroup }).catch(async (e) => {
+      if (o.closeAfter) await l.delete().catch(() => undefined);
+      throw e;
+    });
+  }
+  return l;
+}
+
+/** The device group asked for, validated. */
+function deviceGroupOf(options: { deviceGroup?: unknown }): number | undefined {
+  return options.deviceGroup === undefined ? undefined : validateUint(options.deviceGroup as number, 'deviceGroup', 0, 0xffffffff);
 }
 
 const nsFdOf = (ns: Namespace): number => (ns === Namespace.current() ? -1 : ns.assertOpen());
@@ -148,38 +185,24 @@ export class TunTap extends TunQueue {
    * Equivalent to: `ip tuntap add dev NAME mode MODE [pi] [vnet_hdr] [multi_queue] [user U] [group G]`, `ip link set NAME up`
    */
   static async createPersistent(options: PersistentTunTapOptions): Promise<Link> {
-    // The readbacks count this call before its first await, so that every call of a burst is known
-    // to be coming; the gate comes before the rest, so a burst of calls made in one loop does its
-    // validation and encoding in slices rather than all at once (7-11 ms for 1,000).
-    const given = (options as { namespace?: unknown } | null | undefined)?.namespace;
-    const ns = given instanceof Namespace ? given : Namespace.current();
-    const readbacks = TunReadbacks.begin(ns);
-    let o: TunOpenOptions | undefined;
-    let op = 'create persistent tun/tap device';
-    let opened: OpenedTun;
-    try {
-      await yieldIfBusy();
-      if (typeof options === 'object' && options !== null && (options as { persist?: unknown }).persist === false) {
-        throw new InvalidArgumentError('persist', false, 'createPersistent() makes persistent devices; TunTap.create() makes one that goes with its fd');
-      }
-      o = nativeOptions({ ...options, persist: true }, 'create');
-      if (o.name && !o.name.includes('%')) o.exclusive = true;
-      o.closeAfter = true;
-      op = `create persistent ${options.mode} device${o.name ? ` "${o.name}"` : ''}`;
-      opened = await tunOpen(nsFdOf(ns), o);
-    } catch (e) {
-      readbacks.failed();
-      // Bad options, or a closed namespace handle (ClosedError), are not failures of the device.
-      throw e instanceof VnetkitError || !o ? e : await openError(e, op, o, ns);
+    // The gate comes first, so a burst of calls made in one loop does its validation and encoding
+    // in slices rather than all at once (7-11 ms for 1,000).
+    await yieldIfBusy();
+    const o = nativeOptions(options, 'create');
+    if ((options as { persist?: unknown }).persist === false) {
+      throw new InvalidArgumentError('persist', false, 'createPersistent() makes persistent devices; TunTap.create() makes one that goes with its fd');
     }
-    const link = await readbacks.made(opened.name).catch((e) => {
-      // Nobody holds it, so only a delete by someone else removes it between the two steps.
-      if (e instanceof LinkNotFoundError) throw failure('device-removed', { errno: -19, code: 'ENODEV', syscall: 'ioctl', path: 'TUNSETIFF' }, op, opened.name, `"${opened.name}" was deleted right after it was made`);
-      throw e;
-    });
-    if (link.kind !== 'tun') throw failure('device-removed', { errno: -19, code: 'ENODEV', syscall: 'ioctl', path: 'TUNSETIFF' }, op, opened.name, `"${opened.name}" is no longer a tun/tap device`);
+    const ns = options.namespace ?? Namespace.current();
+    o.persist = true;
+    if (o.name && !o.name.includes('%')) o.exclusive = true;
+    o.closeAfter = true;
+    const deviceGroup = deviceGroupOf(options);
+    o.followUp = followUpFor(deviceGroup);
+    const op = `create persistent ${options.mode} device${o.name ? ` "${o.name}"` : ''}`;
+    const opened = await tunOpen(nsFdOf(ns), o).catch(async (e) => Promise.reject(e instanceof VnetkitError ? e : await openError(e, op, o, ns)));
+    const link = await followedUp(ns, opened, o, deviceGroup, op);
     if (options.up) {
-      // Leave nothing behind: the device this call made goes if it cannot be set up.
+      // Leave nothing behind: nobody holds the device, so it goes only if deleted.
       await link.setUp().catch(async (e) => {
         await link.delete().catch(() => undefined);
         throw e;
@@ -211,9 +234,11 @@ export class TunTap extends TunQueue {
     // Each open is a job posted to the namespace runner; a burst of 1,000 posted in one macrotask
     // held the event loop 15-22 ms. The gate spreads them over ~1 ms slices.
     await yieldIfBusy();
+    const deviceGroup = created ? deviceGroupOf(options) : undefined;
+    if (created) o.followUp = followUpFor(deviceGroup);
     const opened = await tunOpen(nsFdOf(ns), o).catch(async (e) => Promise.reject(await openError(e, op, o, ns)));
     try {
-      const link = await Link.get(opened.ifindex || opened.name, ns);
+      const link = created ? await followedUp(ns, opened, o, deviceGroup, op) : await Link.get(opened.ifindex || opened.name, ns);
       if (options.up) await link.setUp();
       // A device this call made has the flags it was made with (TUNSETIFF created it so); one it
       // attached to is described as rtnetlink reports it. (Decoding IFLA_LINKINFO for every tap

@@ -53,10 +53,10 @@ export function linkInfoOf(payload: Uint8Array): Values | undefined {
   return pickLinkAttrs(payload, { linkinfo: true }).linkinfo as Values | undefined;
 }
 
-/** Just the index and IFLA_GROUP of a link message (group 0, the default, when absent). */
-export function linkIndexAndGroup(payload: Uint8Array): { index: number; group: number } {
-  const index = readStruct(ifinfomsg, payload.subarray(0, ifinfomsg.size), 16).index as number;
-  return { index, group: (pickLinkAttrs(payload, { group: true }).group as number | undefined) ?? 0 };
+/** Just the index, IFF_* flags and IFLA_GROUP of a link message (group 0, the default, when absent). */
+export function linkIndexAndGroup(payload: Uint8Array): { index: number; flags: number; group: number } {
+  const header = readStruct(ifinfomsg, payload.subarray(0, ifinfomsg.size), 16);
+  return { index: header.index as number, flags: header.flags as number, group: (pickLinkAttrs(payload, { group: true }).group as number | undefined) ?? 0 };
 }
 
 

@@ -127,6 +127,12 @@ describeKernel('bulk teardown', () => {
       // Group 0 holds every link by default (lo too): that one goes through the tagging path.
       expect(await ns.deleteLinks({ group: 0 })).toBe(1);
       expect((await ns.links()).map((l) => l.name).sort()).toEqual(['lo', 'other0']);
+      // So does a group lo was put in (the kernel would refuse to delete that group as a whole).
+      await ns.exec('ip', ['link', 'set', 'dev', 'lo', 'group', '43']);
+      expect(await ns.deleteLinks({ group: 43 })).toBe(1);
+      expect((await ns.links()).map((l) => l.name)).toEqual(['lo']);
+      expect(await ns.deleteLinks({ group: 43 })).toBe(0);
+      expect(await ns.deleteLinks({ group: 99 })).toBe(0);
     } finally {
       await ns.close();
     }

@@ -7,6 +7,7 @@ import * as dgram from 'node:dgram';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { ClosedError, InvalidArgumentError, Link, Namespace, TunQueue, TunTap, TunTapError } from '../../src';
+import * as binding from '../../src/native/binding';
 import { addr, csum, dotted, icmpEcho, ipv4, isIpv4, nextPacket, pseudoSum, udp } from '../helpers/packets';
 import { describeKernel, ip, ipJson, uniqueName } from '../helpers/sandbox';
 
@@ -235,41 +236,63 @@ describeKernel('TunTap', () => {
     }
   });
 
-  test('createPersistent() in a burst: one dump reads every new device back, a failure among them stays its own', async () => {
+  test('createPersistent() in a burst: each job reads its device back and sets its deviceGroup; a failure stays its own; deleteLinks({ group }) takes exactly them', async () => {
     const ns = await Namespace.create();
     const list = jest.spyOn(Link, 'list');
     const get = jest.spyOn(Link, 'get');
     try {
       await TunTap.createPersistent({ mode: 'tap', name: 'taken0', namespace: ns });
+      const bystander = await TunTap.createPersistent({ mode: 'tap', name: 'keep0', namespace: ns });
       list.mockClear();
       get.mockClear();
       const names = Array.from({ length: 40 }, (_, i) => `bt${i}`);
-      const results = await Promise.allSettled([...names, 'taken0'].map((name) => TunTap.createPersistent({ mode: 'tap', name, namespace: ns })));
+      const results = await Promise.allSettled([...names, 'taken0'].map((name) => TunTap.createPersistent({ mode: 'tap', name, namespace: ns, deviceGroup: 4321 })));
       const links = results.slice(0, 40).map((r) => (r as PromiseFulfilledResult<Link>).value);
       expect(links.map((l) => l.name)).toEqual(names);
       expect(new Set(links.map((l) => l.index)).size).toBe(40);
-      expect(links.every((l) => l.kind === 'tun' && l.namespace === ns)).toBe(true);
+      expect(links.every((l) => l.kind === 'tun' && l.namespace === ns && l.group === 4321)).toBe(true);
+      expect(links[0]!.linkInfo).toMatchObject({ kind: 'tun', data: { persist: 1 } }); // read after TUNSETPERSIST
       expect(results[40]).toMatchObject({ status: 'rejected', reason: { reason: 'name-in-use' } });
-      expect(list).toHaveBeenCalledTimes(1);
-      expect(list).toHaveBeenCalledWith(ns, { kind: 'tun' });
+      expect(list).not.toHaveBeenCalled();
       expect(get.mock.calls.map((c) => c[0])).toEqual(['taken0']); // only to explain the failure
-      get.mockClear();
-      // What each Link says is what the kernel says (index by name, via ip).
-      const shown = JSON.parse((await ns.exec('ip', ['-json', 'link', 'show', 'type', 'tun'])).stdout) as { ifname: string; ifindex: number }[];
-      for (const l of links) expect(shown.find((x) => x.ifname === l.name)?.ifindex).toBe(l.index);
-      // A closed namespace handle is said to be one, and the readbacks of later bursts still work.
+      // What each Link says is what the kernel says (ip as the oracle).
+      const shown = JSON.parse((await ns.exec('ip', ['-json', '-d', 'link', 'show', 'type', 'tun'])).stdout) as { ifname: string; ifindex: number; group: string }[];
+      for (const l of links) expect(shown.find((x) => x.ifname === l.name)).toMatchObject({ ifindex: l.index, group: '4321' });
+      expect(shown.find((x) => x.ifname === 'taken0')?.group).toBe('default');
+      expect(await ns.deleteLinks({ group: 4321 })).toBe(40);
+      const left = JSON.parse((await ns.exec('ip', ['-json', 'link', 'show', 'type', 'tun'])).stdout) as { ifname: string }[];
+      expect(left.map((x) => x.ifname).sort()).toEqual(['keep0', 'taken0']);
+      expect(bystander.group).toBe(0);
+      // A closed namespace handle is said to be one.
       const other = await Namespace.create();
       await other.close();
       await expect(TunTap.createPersistent({ mode: 'tap', name: 'cl0', namespace: other })).rejects.toBeInstanceOf(ClosedError);
-      // A lone create reads its device back by itself.
-      list.mockClear();
-      get.mockClear(); // Namespace.create() looked lo up
-      expect((await TunTap.createPersistent({ mode: 'tun', name: 'lone0', namespace: ns })).name).toBe('lone0');
-      expect(list).not.toHaveBeenCalled();
-      expect(get.mock.calls.map((c) => c[0])).toEqual(['lone0']);
+      await expect(TunTap.createPersistent({ mode: 'tap', name: 'cl1', namespace: ns, deviceGroup: -1 })).rejects.toBeInstanceOf(InvalidArgumentError);
     } finally {
       list.mockRestore();
       get.mockRestore();
+      await ns.close();
+    }
+  });
+
+  test('a create whose job brought no answer back reads the device and sets its group from the main thread; TunTap.create() takes deviceGroup too', async () => {
+    const ns = await Namespace.create();
+    const real = binding.tunOpen;
+    // The job makes the device as usual but sends no follow-up, as if its netlink socket had failed.
+    const open = jest.spyOn(binding, 'tunOpen').mockImplementation((nsFd, o) => real(nsFd, { ...o, followUp: undefined }));
+    try {
+      const link = await TunTap.createPersistent({ mode: 'tun', name: 'fb0', namespace: ns, deviceGroup: 77 });
+      expect(link).toMatchObject({ name: 'fb0', kind: 'tun', group: 77 });
+      const t = await TunTap.create({ mode: 'tap', name: 'fb1', namespace: ns, deviceGroup: 78 });
+      expect(t.link).toMatchObject({ name: 'fb1', group: 78 });
+      open.mockRestore();
+      const t2 = await TunTap.create({ mode: 'tap', name: 'fb2', namespace: ns, deviceGroup: 78 });
+      expect(t2.link).toMatchObject({ name: 'fb2', group: 78, kind: 'tun' });
+      const shown = JSON.parse((await ns.exec('ip', ['-json', '-d', 'link', 'show'])).stdout) as { ifname: string; group: string }[];
+      expect(Object.fromEntries(shown.map((x) => [x.ifname, x.group]))).toMatchObject({ fb0: '77', fb1: '78', fb2: '78' });
+      await Promise.all([t.close(), t2.close()]);
+    } finally {
+      open.mockRestore();
       await ns.close();
     }
   });
