@@ -2,7 +2,8 @@
 // Pure builders and parsers for RTM_{NEW,SET,DEL,GET}LINK: no classes, no I/O. The object layer
 // (objects/link.ts) sends what these build.
 
-import { DecodedMessage, decodeMessageBody, encodeMessageBody, Pick, pickAttrs, readStruct, Values } from '../netlink/codec';
+import { DecodedMessage, decodeMessageBody, encodeMessageBody, Pick, pickAttrsAt, readStructAt, Values } from '../netlink/codec';
+import { Reader } from '../netlink/buffer';
 import { NLM_F_CREATE, NLM_F_EXCL } from '../netlink/constants';
 import { RequestBuilder } from '../netlink/message';
 import * as C from './constants';
@@ -38,25 +39,32 @@ const SUMMARY: Pick = {
   linkinfo: { kind: true },
 };
 
-/** Decodes the picked IFLA_* attributes of a link message (offsets as in the whole message). */
-function pickLinkAttrs(payload: Uint8Array, pick: Pick): Values {
-  return pickAttrs(linkAttrs, payload.subarray(ifinfomsg.size), pick, 16 + ifinfomsg.size);
+// A link message's payload is read with one Reader (offsets in errors count from the nlmsghdr), no
+// views of its parts: per link in a listing of thousands, views and their DataViews were a large
+// part of what was allocated.
+const linkReader = (payload: Uint8Array) => new Reader(payload, 16, linkAttrs.name);
+const headerOf = (r: Reader) => readStructAt(ifinfomsg, r, 0, Math.min(ifinfomsg.size, r.length));
+
+/** Decodes the picked IFLA_* attributes of a link message. */
+function pickLinkAttrs(r: Reader, pick: Pick): Values {
+  return pickAttrsAt(linkAttrs, r, ifinfomsg.size, r.length, pick);
 }
 
 export function summarizeLink(payload: Uint8Array): DecodedMessage {
-  const header = readStruct(ifinfomsg, payload.subarray(0, ifinfomsg.size), 16);
-  return { header, attrs: pickLinkAttrs(payload, SUMMARY) };
+  const r = linkReader(payload);
+  return { header: headerOf(r), attrs: pickLinkAttrs(r, SUMMARY) };
 }
 
 /** IFLA_LINKINFO of a link message (kind and kind-specific data), decoded without the rest. */
 export function linkInfoOf(payload: Uint8Array): Values | undefined {
-  return pickLinkAttrs(payload, { linkinfo: true }).linkinfo as Values | undefined;
+  return pickLinkAttrs(linkReader(payload), { linkinfo: true }).linkinfo as Values | undefined;
 }
 
 /** Just the index, IFF_* flags and IFLA_GROUP of a link message (group 0, the default, when absent). */
 export function linkIndexAndGroup(payload: Uint8Array): { index: number; flags: number; group: number } {
-  const header = readStruct(ifinfomsg, payload.subarray(0, ifinfomsg.size), 16);
-  return { index: header.index as number, flags: header.flags as number, group: (pickLinkAttrs(payload, { group: true }).group as number | undefined) ?? 0 };
+  const r = linkReader(payload);
+  const header = headerOf(r);
+  return { index: header.index as number, flags: header.flags as number, group: (pickLinkAttrs(r, { group: true }).group as number | undefined) ?? 0 };
 }
 
 

@@ -9,10 +9,20 @@ export const AF_INET = 2;
 export const AF_INET6 = 10;
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HI = Array.from(HEX, (h) => h.charCodeAt(0));
+const LO = Array.from(HEX, (h) => h.charCodeAt(1));
+const COLON = 0x3a;
 
-export function formatMac(b: Uint8Array): string {
+/** 'aa:bb:...' of the `len` bytes of `b` from `at` (all of `b` by default). */
+export function formatMac(b: Uint8Array, at = 0, len = b.length - at): string {
+  // An Ethernet address as one flat string of character codes: concatenating (a template, or the
+  // loop below) builds it from intermediate strings, ~300 bytes of garbage per address.
+  if (len === 6) {
+    const a = b[at]!, c = b[at + 1]!, d = b[at + 2]!, e = b[at + 3]!, f = b[at + 4]!, g = b[at + 5]!;
+    return String.fromCharCode(HI[a]!, LO[a]!, COLON, HI[c]!, LO[c]!, COLON, HI[d]!, LO[d]!, COLON, HI[e]!, LO[e]!, COLON, HI[f]!, LO[f]!, COLON, HI[g]!, LO[g]!);
+  }
   let s = '';
-  for (let i = 0; i < b.length; i++) s += i ? `:${HEX[b[i]!]}` : HEX[b[i]!];
+  for (let i = 0; i < len; i++) s += i ? `:${HEX[b[at + i]!]}` : HEX[b[at + i]!];
   return s;
 }
 

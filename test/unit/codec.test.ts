@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { Writer } from '../../src/netlink/buffer';
-import { decodeAttrs, decodeStruct, encodeAttrs, encodeStruct, unknownAttributes } from '../../src/netlink/codec';
+import { decodeAttrs, decodeStruct, encodeAttrs, encodeStruct, pickAttrs, unknownAttributes } from '../../src/netlink/codec';
+import { formatMac } from '../../src/util/addr';
 import { defineAttrs, defineStruct } from '../../src/netlink/schema';
 import { DecodeError, EncodeError } from '../../src/errors';
 
@@ -108,6 +109,23 @@ describe('attribute codec', () => {
     // nest(6) containing big(2) with 4 bytes instead of 8
     const bytes = Uint8Array.from(Buffer.from('0c000600' + '08000200' + '01000000', 'hex'));
     expect(() => decodeAttrs(outer, bytes)).toThrow(expect.objectContaining({ path: 'nest.big' }));
+  });
+
+  test('pickAttrs decodes what the full decoder does for the attributes picked, nests included, and names the offset of a bad one', () => {
+    const bytes = encode({ u32: 5, nest: { name: 'xyz' } });
+    const full = decodeAttrs(outer, bytes);
+    expect(pickAttrs(outer, bytes, { u32: true, nest: { name: true } })).toEqual({ u32: full.u32, nest: { name: 'xyz' } });
+    expect(pickAttrs(outer, bytes, { nest: true })).toEqual({ nest: { name: 'xyz' } });
+    // A nest whose inner length runs past the nest's end: the offset counts from `base`.
+    const bad = Uint8Array.from(Buffer.from('0c000600' + '0c000100' + '61620000', 'hex'));
+    expect(() => pickAttrs(outer, bad, { nest: { name: true } }, 100)).toThrow(expect.objectContaining({ offset: 104 }));
+  });
+
+  test('formatMac: 6 bytes (from an offset) and other lengths', () => {
+    expect(formatMac(Uint8Array.of(0, 0x1a, 0xff, 0x10, 0xab, 9))).toBe('00:1a:ff:10:ab:09');
+    expect(formatMac(Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), 1, 6)).toBe('02:03:04:05:06:07');
+    expect(formatMac(Uint8Array.of(0xde, 0xad, 0xbe))).toBe('de:ad:be');
+    expect(formatMac(new Uint8Array(20).fill(0xaa), 0, 20)).toBe(Array(20).fill('aa').join(':'));
   });
 });
 
