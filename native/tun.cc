@@ -87,27 +87,30 @@ void OpenTun(const TunOpenOptions& o, TunResult& r, SysError& err) {
   if (o.owner >= 0 && ioctl(fd, TUNSETOWNER, static_cast<unsigned long>(o.owner)) != 0) return err.set(errno, "ioctl", "TUNSETOWNER"), r.fd.reset();
   if (o.group >= 0 && ioctl(fd, TUNSETGROUP, static_cast<unsigned long>(o.group)) != 0) return err.set(errno, "ioctl", "TUNSETGROUP"), r.fd.reset();
   if (o.persist >= 0 && ioctl(fd, TUNSETPERSIST, static_cast<unsigned long>(o.persist)) != 0) return err.set(errno, "ioctl", "TUNSETPERSIST"), r.fd.reset();
-  // if_nametoindex costs a socket of its own (three system calls); a new device is looked up by
-  // name over rtnetlink anyway, so only an attach, which already knows the index, reports it.
+  // if_nametoindex costs a socket of its own (three system calls): only an attach, which already
+  // knows the index, and a create with a follow-up, which needs it, report it. The latter looks it
+  // up right after TUNSETIFF: by the time of the follow-up the name could be another device's.
   if (o.attach_only) r.ifindex = before;
+  else if (!o.follow_up.empty()) r.ifindex = if_nametoindex(r.name.c_str());
 }
 
-// tunOpen(nsFd, name, bits, vnetHdrSize, owner, group) -> Promise<{ fd, name, ifindex }>
-// (ifindex 0 for a device just made; fd -1 with kCloseAfter). -1 leaves size, owner, group unset.
 // In the same job, right after the device is made (and its fd closed, with close_after: what
 // stays is the device as it is without it): one thread takes rtnl_lock for everything in turn,
 // where readbacks from the I/O thread waited for the next job to release it. A device gone by then
 // (deleted by someone else) or a failure to ask leaves `replies` empty; JS then reads it itself.
 void FollowUp(const TunOpenOptions& o, TunResult& r) {
-  if (o.follow_up.empty()) return;
-  uint32_t index = r.ifindex ? r.ifindex : if_nametoindex(r.name.c_str());
-  if (index == 0) return;
+  uint32_t index = r.ifindex;
+  if (o.follow_up.empty() || index == 0) return;
   std::vector<uint8_t> request = o.follow_up;
   for (uint32_t at : o.follow_up_index_at) memcpy(request.data() + at, &index, sizeof index);
   SysError ignored;
   r.replies = NetlinkRoundTrip(request, o.follow_up_replies, ignored);
 }
 
+// tunOpen(nsFd, name, bits, vnetHdrSize, owner, group[, followUp, indexAt, replies])
+//   -> Promise<{ fd, name, ifindex[, replies] }>
+// fd is -1 with kCloseAfter; ifindex is 0 for a device just made without a follow-up; -1 leaves
+// size, owner, group unset. followUp (Uint8Array), indexAt (Uint32Array) and replies: see FollowUp.
 Napi::Value TunOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int ns_fd = info[0].As<Napi::Number>().Int32Value();
@@ -130,7 +133,7 @@ Napi::Value TunOpen(const Napi::CallbackInfo& info) {
     Napi::Uint32Array index_at = info[7].As<Napi::Uint32Array>();
     opts.follow_up.assign(request.Data(), request.Data() + request.ByteLength());
     for (size_t i = 0; i < index_at.ElementLength(); i++) {
-      if (index_at[i] + 4 > opts.follow_up.size()) throw Napi::RangeError::New(env, "tunOpen: follow-up index offset out of range");
+      if (size_t{index_at[i]} + 4 > opts.follow_up.size()) throw Napi::RangeError::New(env, "tunOpen: follow-up index offset out of range");
       opts.follow_up_index_at.push_back(index_at[i]);
     }
     opts.follow_up_replies = info[8].As<Napi::Number>().Int32Value();

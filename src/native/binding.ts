@@ -109,7 +109,7 @@ export interface OpenedTun {
   fd: number;
   /** The device's name (the kernel fills in templates such as 'tap%d'). */
   name: string;
-  /** The device's index when attaching to an existing one; 0 for a device just made (look it up by name). */
+  /** The device's index when attaching to an existing one, or made with a followUp; otherwise 0 (look it up by name). */
   ifindex: number;
   /** The kernel's answers to `followUp`, one datagram after another; absent if it could not be sent. */
   replies?: Uint8Array;

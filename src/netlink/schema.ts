@@ -128,7 +128,6 @@ export function defineAttrs<T extends Record<string, AttrSpec>>(name: string, at
   return { name, attrs, byId };
 }
 
-/** Declares a fixed struct; checks that the fields add up to the declared size. */
 /** Byte offset of field `name` in the struct. */
 export function fieldOffset(spec: StructSpec, name: string): number {
   let at = 0;
@@ -139,6 +138,7 @@ export function fieldOffset(spec: StructSpec, name: string): number {
   throw new Error(`struct ${spec.name} has no field ${name}`);
 }
 
+/** Declares a fixed struct; checks that the fields add up to the declared size. */
 export function defineStruct(name: string, size: number, fields: StructField[]): StructSpec {
   const total = fields.reduce((n, f) => n + fieldSize(f), 0);
   if (total !== size) throw new Error(`struct ${name}: fields add up to ${total} bytes, declared ${size}`);

@@ -111,14 +111,21 @@ async function openError(e: unknown, op: string, o: TunOpenOptions, ns: Namespac
  */
 async function followedUp(ns: Namespace, opened: OpenedTun, o: TunOpenOptions, deviceGroup: number | undefined, op: string): Promise<Link> {
   const { link, groupError } = readFollowUp(ns, opened.replies, opened.name, deviceGroup);
+  const removed = (why: string) => failure('device-removed', { errno: -19, code: 'ENODEV', syscall: 'ioctl', path: 'TUNSETIFF' }, op, opened.name, why);
+  const gone = () => removed(`"${opened.name}" was deleted right after it was made`);
   if (groupError) {
-    if (o.closeAfter) await link?.delete().catch(() => undefined);
+    if (groupError.code === 'ENODEV') throw gone();
+    if (o.closeAfter) {
+      const made = link ?? (await Link.get(opened.ifindex || opened.name, ns).catch(() => undefined));
+      if (made?.kind === 'tun') await made.delete().catch(() => undefined);
+    }
     throw groupError;
   }
-  const removed = (why: string) => failure('device-removed', { errno: -19, code: 'ENODEV', syscall: 'ioctl', path: 'TUNSETIFF' }, op, opened.name, why);
+  // The job looked the index up right after TUNSETIFF, so what it read is the device it made, but
+  // the device may have been deleted since and its name taken by another.
+  if (link && link.kind !== 'tun') throw removed(`"${opened.name}" is no longer a tun/tap device`);
   if (link) return link;
-  const l = await Link.get(opened.name, ns).catch((e) => Promise.reject(e instanceof LinkNotFoundError ? removed(`"${opened.name}" was deleted right after it was made`) : e));
-  // Read by name: in the meantime it may have gone and its name been taken by another device.
+  const l = await Link.get(opened.ifindex || opened.name, ns).catch((e) => Promise.reject(e instanceof LinkNotFoundError ? gone() : e));
   if (l.kind !== 'tun') throw removed(`"${opened.name}" is no longer a tun/tap device`);
   if (deviceGroup !== undefined && l.group !== deviceGroup) {
     await l.set({ group: deviceGroup }).catch(async (e) => {
@@ -166,7 +173,8 @@ export class TunTap extends TunQueue {
   /**
    * Creates a device (the name must be free) and opens its first queue.
    *
-   * Equivalent to: `ip tuntap add dev NAME mode MODE ...` (with `persist: true`), `ip link set NAME up`
+   * Equivalent to: `ip tuntap add dev NAME mode MODE ...` (with `persist: true`),
+   * `ip link set dev NAME group DEVICEGROUP`, `ip link set NAME up`
    */
   static async create(options: TunTapOptions): Promise<TunTap> {
     const o = nativeOptions(options, 'create');
@@ -182,7 +190,8 @@ export class TunTap extends TunQueue {
    * namespace thread, and no packet queue is set up. Delete it with `link.delete()`, or many at
    * once with `Link.deleteMany()`.
    *
-   * Equivalent to: `ip tuntap add dev NAME mode MODE [pi] [vnet_hdr] [multi_queue] [user U] [group G]`, `ip link set NAME up`
+   * Equivalent to: `ip tuntap add dev NAME mode MODE [pi] [vnet_hdr] [multi_queue] [user U] [group G]`,
+   * `ip link set dev NAME group DEVICEGROUP`, `ip link set NAME up`
    */
   static async createPersistent(options: PersistentTunTapOptions): Promise<Link> {
     // The gate comes first, so a burst of calls made in one loop does its validation and encoding

@@ -262,7 +262,7 @@ describeKernel('TunTap', () => {
       expect(await ns.deleteLinks({ group: 4321 })).toBe(40);
       const left = JSON.parse((await ns.exec('ip', ['-json', 'link', 'show', 'type', 'tun'])).stdout) as { ifname: string }[];
       expect(left.map((x) => x.ifname).sort()).toEqual(['keep0', 'taken0']);
-      expect(bystander.group).toBe(0);
+      expect((await bystander.refresh()).group).toBe(0);
       // A closed namespace handle is said to be one.
       const other = await Namespace.create();
       await other.close();
@@ -280,19 +280,26 @@ describeKernel('TunTap', () => {
     const real = binding.tunOpen;
     // The job makes the device as usual but sends no follow-up, as if its netlink socket had failed.
     const open = jest.spyOn(binding, 'tunOpen').mockImplementation((nsFd, o) => real(nsFd, { ...o, followUp: undefined }));
+    const get = jest.spyOn(Link, 'get');
     try {
       const link = await TunTap.createPersistent({ mode: 'tun', name: 'fb0', namespace: ns, deviceGroup: 77 });
       expect(link).toMatchObject({ name: 'fb0', kind: 'tun', group: 77 });
       const t = await TunTap.create({ mode: 'tap', name: 'fb1', namespace: ns, deviceGroup: 78 });
       expect(t.link).toMatchObject({ name: 'fb1', group: 78 });
+      expect(open).toHaveBeenCalledTimes(2);
+      // Read from here by name, as the job brought nothing (set() then reads each back by index).
+      expect(get.mock.calls.map((c) => c[0]).filter((x) => typeof x === 'string')).toEqual(['fb0', 'fb1']);
       open.mockRestore();
+      get.mockClear();
       const t2 = await TunTap.create({ mode: 'tap', name: 'fb2', namespace: ns, deviceGroup: 78 });
       expect(t2.link).toMatchObject({ name: 'fb2', group: 78, kind: 'tun' });
+      expect(get).not.toHaveBeenCalled();
       const shown = JSON.parse((await ns.exec('ip', ['-json', '-d', 'link', 'show'])).stdout) as { ifname: string; group: string }[];
       expect(Object.fromEntries(shown.map((x) => [x.ifname, x.group]))).toMatchObject({ fb0: '77', fb1: '78', fb2: '78' });
       await Promise.all([t.close(), t2.close()]);
     } finally {
       open.mockRestore();
+      get.mockRestore();
       await ns.close();
     }
   });

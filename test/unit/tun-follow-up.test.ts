@@ -73,6 +73,9 @@ describe('tun/tap follow-up requests', () => {
     expect(bad.groupError!.extack?.message).toBeTruthy();
 
     expect(readFollowUp(ns, undefined, 'tap0', undefined)).toEqual({ link: undefined, groupError: undefined });
+    // The group set, the device gone before it was read (the GETLINK answered ENODEV): no Link.
+    const getFailed = reply('link-set-mtu-too-big-extack-msg', NLMSG_ERROR, getSeq);
+    expect(readFollowUp(ns, concat(ok, getFailed), 'tap0', 5)).toEqual({ link: undefined, groupError: undefined });
     // The group's answer missing: whether it was set is unknown, so the device is not taken as read.
     expect(readFollowUp(ns, link, 'tap0', 5).link).toBeUndefined();
     expect(readFollowUp(ns, reply('link-get', C.RTM_NEWLINK, 2), 'tap0', undefined).link).toBeDefined();
