@@ -228,6 +228,9 @@ export class TunTap extends TunQueue {
    */
   static async open(name: string, options: TunTapOpenOptions = {}): Promise<TunTap> {
     validateIfName(name);
+    if ((options as { deviceGroup?: unknown }).deviceGroup !== undefined) {
+      throw new InvalidArgumentError('deviceGroup', (options as { deviceGroup?: unknown }).deviceGroup, 'open() attaches to a device that exists; tap.link.set({ group }) moves it to a group');
+    }
     const ns = options.namespace ?? Namespace.current();
     const op = `open tun/tap device "${name}"`;
     const dev = await describeDevice(name, ns);

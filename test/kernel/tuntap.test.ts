@@ -268,6 +268,7 @@ describeKernel('TunTap', () => {
       await other.close();
       await expect(TunTap.createPersistent({ mode: 'tap', name: 'cl0', namespace: other })).rejects.toBeInstanceOf(ClosedError);
       await expect(TunTap.createPersistent({ mode: 'tap', name: 'cl1', namespace: ns, deviceGroup: -1 })).rejects.toBeInstanceOf(InvalidArgumentError);
+      await expect(TunTap.open('bt0', { namespace: ns, deviceGroup: 5 } as never)).rejects.toBeInstanceOf(InvalidArgumentError);
     } finally {
       list.mockRestore();
       get.mockRestore();
