@@ -114,6 +114,21 @@ std::string StringArg(const Napi::CallbackInfo& info, size_t i, const char* what
   return info[i].As<Napi::String>().Utf8Value();
 }
 
+// Makes one namespace on the (runner) thread: unshare, open it, bind it to `path` if given (the run
+// directory prepared and locked by the caller). Returns whether the thread moved (must go home).
+bool MakeNetns(const std::string& path, UniqueFd& fd, SysError& err) {
+  // Checked before unshare so an existing name costs nothing; O_EXCL in the bind settles races.
+  if (!path.empty() && access(path.c_str(), F_OK) == 0) return err.set(EEXIST, "open", path), false;
+  if (unshare(CLONE_NEWNET) != 0) return err.set(errno, "unshare", "CLONE_NEWNET"), false;
+  fd.reset(open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return err.set(errno, "open", "/proc/thread-self/ns/net"), true;
+  if (!path.empty()) {
+    BindCurrentNetns(path, err);
+    if (err.failed()) fd.reset();
+  }
+  return true;
+}
+
 // createNetns(dir?, path?) -> fd. Without a path: an anonymous namespace that lives while the fd
 // (or anything opened in it) does. With one: `ip netns add` semantics (shared run dir, lock,
 // O_EXCL file, bind mount). The runner thread unshares into the new namespace, opens or binds its
@@ -127,21 +142,63 @@ Napi::Value CreateNetns(const Napi::CallbackInfo& info) {
   job->switches_ns = true;
   job->work = [fd, dir, path](SysError& err) {
     UniqueFd lock;
-    if (!path.empty()) {
-      lock = PrepareRunDir(dir, err);
-      if (err.failed()) return;
-      // Checked before unshare so an existing name costs nothing; O_EXCL below settles races.
-      if (access(path.c_str(), F_OK) == 0) return err.set(EEXIST, "open", path);
-    }
-    if (unshare(CLONE_NEWNET) != 0) return err.set(errno, "unshare", "CLONE_NEWNET");
-    fd->reset(open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
-    if (!fd->valid()) return err.set(errno, "open", "/proc/thread-self/ns/net");
-    if (!path.empty()) {
-      BindCurrentNetns(path, err);
-      if (err.failed()) fd->reset();
-    }
+    if (!path.empty() && !(lock = PrepareRunDir(dir, err)).valid()) return;
+    MakeNetns(path, *fd, err);
   };
   job->finish = [fd](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, fd->release()); };
+  return Runner(env).Submit(env, -1, std::move(job));
+}
+
+// createNetnsMany(dir, paths) -> Promise<(fd | Error)[]>: several namespaces in one job ('' for an
+// anonymous one), the thread returning home after each, so that a burst of creates is the system
+// calls back to back rather than a job and a hand-over to the main thread each. The run directory
+// stays locked for the job (other creators wait for at most this many creates).
+Napi::Value CreateNetnsMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string dir = StringArg(info, 0, "dir");
+  if (!info[1].IsArray()) throw Napi::TypeError::New(env, "createNetnsMany(dir: string, paths: string[])");
+  Napi::Array list = info[1].As<Napi::Array>();
+  auto paths = std::make_shared<std::vector<std::string>>();
+  for (uint32_t i = 0; i < list.Length(); i++) paths->push_back(list.Get(i).As<Napi::String>().Utf8Value());
+  auto fds = std::make_shared<std::vector<UniqueFd>>(paths->size());
+  auto errors = std::make_shared<std::vector<SysError>>(paths->size());
+  auto job = std::make_unique<NsJob>();
+  job->switches_ns = true;
+  job->work = [dir, paths, fds, errors](SysError& err) {
+    UniqueFd home(open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));  // nothing made yet if this fails
+    if (!home.valid()) return err.set(errno, "open", "/proc/thread-self/ns/net");
+    UniqueFd lock;
+    SysError dir_err;
+    for (const auto& p : *paths) {
+      if (!p.empty()) {
+        lock = PrepareRunDir(dir, dir_err);
+        break;
+      }
+    }
+    for (size_t i = 0; i < paths->size(); i++) {
+      const std::string& path = (*paths)[i];
+      if (!path.empty() && dir_err.failed()) {
+        (*errors)[i] = dir_err;
+        continue;
+      }
+      if (MakeNetns(path, (*fds)[i], (*errors)[i]) && setns(home.get(), CLONE_NEWNET) != 0) {
+        // Stuck in the namespace just made (which stays reported as made): the rest cannot be
+        // made from here, and the runner retires this thread when it cannot return home either.
+        SysError stuck;
+        stuck.set(errno, "setns", "home network namespace");
+        for (size_t j = i + 1; j < paths->size(); j++) (*errors)[j] = stuck;
+        return;
+      }
+    }
+  };
+  job->finish = [fds, errors](Napi::Env env) -> Napi::Value {
+    Napi::Array out = Napi::Array::New(env, fds->size());
+    for (size_t i = 0; i < fds->size(); i++) {
+      const SysError& e = (*errors)[i];
+      out.Set(i, e.failed() ? MakeSysError(env, e).Value() : Napi::Number::New(env, (*fds)[i].release()));
+    }
+    return out;
+  };
   return Runner(env).Submit(env, -1, std::move(job));
 }
 
@@ -234,6 +291,7 @@ void RegisterNamespaceOps(Napi::Env env, Napi::Object exports) {
   exports.Set("debugStrandRunner", Napi::Function::New(env, DebugStrandRunner));
   exports.Set("runnerNetnsInode", Napi::Function::New(env, RunnerNetnsInode));
   exports.Set("createNetns", Napi::Function::New(env, CreateNetns));
+  exports.Set("createNetnsMany", Napi::Function::New(env, CreateNetnsMany));
   exports.Set("releaseFreeMemory", Napi::Function::New(env, ReleaseFreeMemory));
   exports.Set("persistNetns", Napi::Function::New(env, PersistNetns));
   exports.Set("deleteNetns", Napi::Function::New(env, DeleteNetns));

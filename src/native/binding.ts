@@ -43,6 +43,8 @@ export interface NativeBinding {
   debugStrandRunner(): Promise<number>;
   /** Creates a network namespace on the namespace thread; resolves with its fd. With dir and path: named. */
   createNetns(dir?: string, path?: string): Promise<number>;
+  /** Several createNetns in one job ('' for an anonymous one): an fd or the error of each. */
+  createNetnsMany(dir: string, paths: string[]): Promise<(number | Error)[]>;
   /** Bind-mounts the namespace `nsFd` at `path` (under `dir`, made a shared mount). */
   persistNetns(nsFd: number, dir: string, path: string): Promise<void>;
   /** Unmounts (MNT_DETACH) and unlinks a namespace name. */

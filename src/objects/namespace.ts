@@ -13,6 +13,7 @@ import { Link, LinkListFilter } from './link';
 import { namespaceError, NamespaceError, validateNetnsName } from './namespace-errors';
 import { getNsid, identifyPid, listNamed, listNsids, openNetnsFile, pidsIn, setNsid } from './namespace-ids';
 import { NamespaceMonitor } from './namespace-monitor';
+import { makeNetns } from './netns-creates';
 
 let anonymousCount = 0;
 
@@ -105,7 +106,7 @@ export class Namespace {
     const path = name === undefined ? undefined : Namespace.pathOf(name);
     let ns: Namespace;
     try {
-      const fd = path ? await native().createNetns(Namespace.runDir, path) : await native().createNetns();
+      const fd = await makeNetns(Namespace.runDir, path);
       ns = path ? Namespace.named(fd, name!) : new Namespace(fd, undefined, `anonymous network namespace #${++anonymousCount}`);
     } catch (e) {
       throw namespaceError(e, name === undefined ? 'create network namespace' : `create network namespace "${name}"`, path);

@@ -3,6 +3,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { InvalidArgumentError, Link, Namespace, NamespaceError, NamespaceEvent } from '../../src';
+import { native } from '../../src/native/binding';
 import { describeKernel, ip, ipJson, uniqueName } from '../helpers/sandbox';
 
 const netnsMounts = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => / \/run\/netns\/\S+ /.test(l)).length;
@@ -235,6 +236,49 @@ describeKernel('Namespace', () => {
       expect(ipNetnsList().filter((n) => n.startsWith(`par${process.pid}-`))).toHaveLength(100);
     } finally {
       await Promise.all(all.map((n) => n.delete()));
+    }
+    expect(netnsMounts()).toBe(before);
+  });
+
+  test('creates made together share namespace-thread jobs (64 each), each settling on its own: a taken name fails alone, anonymous ones mix in', async () => {
+    const before = netnsMounts();
+    const taken = uniqueName('tk');
+    const first = await Namespace.create(taken);
+    const many = jest.spyOn(native(), 'createNetnsMany');
+    const one = jest.spyOn(native(), 'createNetns');
+    const names = Array.from({ length: 130 }, (_, i) => `bt${process.pid}-${i}`);
+    const results = await Promise.allSettled([
+      ...names.slice(0, 60).map((n) => Namespace.create(n, { loopbackUp: false })),
+      Namespace.create(taken),
+      Namespace.create(undefined, { loopbackUp: false }),
+      ...names.slice(60).map((n) => Namespace.create(n)),
+    ]);
+    const made = results.filter((r): r is PromiseFulfilledResult<Namespace> => r.status === 'fulfilled').map((r) => r.value);
+    try {
+      expect(many.mock.calls.map((c) => c[1].length)).toEqual([64, 64, 4]);
+      expect(one).not.toHaveBeenCalled();
+      expect(results[60]).toMatchObject({ status: 'rejected', reason: { code: 'EEXIST', path: `/run/netns/${taken}` } });
+      expect(made).toHaveLength(131);
+      expect(new Set(made.map((n) => n.inode)).size).toBe(131);
+      expect(made[60]!.name).toBeUndefined(); // the anonymous one
+      expect(ipNetnsList().filter((n) => n.startsWith(`bt${process.pid}-`)).sort()).toEqual([...names].sort());
+      expect(netnsMounts() - before).toBe(131); // the 130 new names and the one made first
+      // Each is the namespace its name says (ip as the oracle), lo up where asked.
+      const pick = made[100]!;
+      expect((await pick.link('lo')).isUp).toBe(true);
+      expect(execFileSync('ip', ['netns', 'exec', pick.name!, 'readlink', '/proc/self/ns/net'], { encoding: 'utf8' })).toContain(String(pick.inode));
+      // A lone create is one job of its own.
+      many.mockClear();
+      const lone = await Namespace.create();
+      expect(one).toHaveBeenCalledTimes(1);
+      expect(many).not.toHaveBeenCalled();
+      await lone.close();
+    } finally {
+      many.mockRestore();
+      one.mockRestore();
+      await Namespace.deleteMany(made.filter((n) => n.name !== undefined));
+      await Promise.all(made.filter((n) => n.name === undefined).map((n) => n.close()));
+      await first.delete();
     }
     expect(netnsMounts()).toBe(before);
   });
