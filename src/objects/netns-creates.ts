@@ -46,17 +46,18 @@ function flush(): void {
   for (const [dir, all] of byDir) {
     for (let i = 0; i < all.length; i += NAMESPACES_PER_JOB) {
       const chunk = all.slice(i, i + NAMESPACES_PER_JOB);
-      if (chunk.length === 1) {
-        const w = chunk[0]!;
-        (w.path ? native().createNetns(dir, w.path) : native().createNetns()).then(w.resolve, w.reject);
-        continue;
-      }
-      native()
-        .createNetnsMany(dir, chunk.map((w) => w.path))
-        .then(
-          (results) => results.forEach((r, k) => (typeof r === 'number' ? chunk[k]!.resolve(r) : chunk[k]!.reject(r))),
-          (e) => chunk.forEach((w) => w.reject(e)),
-        );
+      // Wrapped so that a synchronous throw (no addon, say) rejects these callers too.
+      const job = async () => {
+        if (chunk.length === 1) {
+          const w = chunk[0]!;
+          return [await (w.path ? native().createNetns(dir, w.path) : native().createNetns())];
+        }
+        return native().createNetnsMany(dir, chunk.map((w) => w.path));
+      };
+      job().then(
+        (results) => results.forEach((r, k) => (typeof r === 'number' ? chunk[k]!.resolve(r) : chunk[k]!.reject(r))),
+        (e) => chunk.forEach((w) => w.reject(e)),
+      );
     }
   }
 }
