@@ -14,6 +14,7 @@
         "native/netlink_socket.cc",
         "native/nl_io.cc",
         "native/nl_io_js.cc",
+        "native/ns_create.cc",
         "native/ns_ops.cc",
         "native/ns_runner.cc",
         "native/ns_sockets.cc",

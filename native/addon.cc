@@ -148,6 +148,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("openNetlink", Napi::Function::New(env, OpenNetlink));
   exports.Set("runnerStats", Napi::Function::New(env, RunnerStats));
   RegisterNamespaceOps(env, exports);
+  RegisterNamespaceCreateOps(env, exports);
   RegisterSocketOps(env, exports);
   RegisterTunOps(env, exports);
   return exports;

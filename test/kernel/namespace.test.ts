@@ -242,6 +242,7 @@ describeKernel('Namespace', () => {
 
   test('creates made together share namespace-thread jobs (64 each), each settling on its own: a taken name fails alone, anonymous ones mix in', async () => {
     const before = netnsMounts();
+    const home = await native().runnerNetnsInode();
     const taken = uniqueName('tk');
     const first = await Namespace.create(taken);
     const many = jest.spyOn(native(), 'createNetnsMany');
@@ -267,12 +268,21 @@ describeKernel('Namespace', () => {
       const pick = made[100]!;
       expect((await pick.link('lo')).isUp).toBe(true);
       expect(execFileSync('ip', ['netns', 'exec', pick.name!, 'readlink', '/proc/self/ns/net'], { encoding: 'utf8' })).toContain(String(pick.inode));
+      // The namespace thread went home after each one.
+      expect(await native().runnerNetnsInode()).toBe(home);
       // A lone create is one job of its own.
       many.mockClear();
       const lone = await Namespace.create();
       expect(one).toHaveBeenCalledTimes(1);
       expect(many).not.toHaveBeenCalled();
       await lone.close();
+      // Should the addon throw instead of answering, every create of the batch fails with it.
+      many.mockImplementation(() => {
+        throw new TypeError('addon refused');
+      });
+      const refused = await Promise.allSettled([Namespace.create(uniqueName('rf')), Namespace.create()]);
+      expect(refused.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+      expect((refused[0] as PromiseRejectedResult).reason.message).toMatch(/addon refused/);
     } finally {
       many.mockRestore();
       one.mockRestore();
