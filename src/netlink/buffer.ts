@@ -14,6 +14,12 @@ export function joinPath(path: string, key: string, index?: number): string {
 
 const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+// Host-order reads straight from the bytes, unchecked (the caller has checked the length): for
+// hot paths where a Reader, i.e. a DataView per buffer, would be most of what is allocated.
+export const hostU16 = (b: Uint8Array, at: number): number => (LITTLE ? b[at]! | (b[at + 1]! << 8) : (b[at]! << 8) | b[at + 1]!);
+export const hostU32 = (b: Uint8Array, at: number): number =>
+  (LITTLE ? b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24) : (b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+
 /** Rounds up to netlink's 4-byte alignment (NLMSG_ALIGN / NLA_ALIGN). */
 export function align4(n: number): number {
   return (n + 3) & ~3;

@@ -2,7 +2,7 @@
 // struct nlmsghdr framing: building one request, splitting a received datagram into messages.
 
 import { DecodeError } from '../errors';
-import { align4, Span, Writer } from './buffer';
+import { align4, hostU16, hostU32, Span, Writer } from './buffer';
 import { NLMSG_HDRLEN } from './constants';
 
 /** One netlink message as received: header fields and the payload after the 16-byte header. */
@@ -15,28 +15,25 @@ export interface NlMsg {
   payload: Uint8Array;
 }
 
-const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-// The header's fields are in host order. Read byte by byte rather than through a Reader: a
-// DataView per datagram, in bursts of thousands of one-message replies, was garbage for the GC.
-const u16 = (b: Uint8Array, at: number) => (LITTLE ? b[at]! | (b[at + 1]! << 8) : (b[at]! << 8) | b[at + 1]!);
-const u32 = (b: Uint8Array, at: number) =>
-  (LITTLE ? b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24) : (b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
-
-/** Splits a datagram into its messages; a length that does not fit is a DecodeError. */
+/**
+ * Splits a datagram into its messages; a length that does not fit is a DecodeError. The header's
+ * fields are read byte by byte rather than through a Reader: a DataView per datagram, in bursts of
+ * thousands of one-message replies, was garbage for the GC.
+ */
 export function parseDatagram(buf: Uint8Array): NlMsg[] {
   let out: NlMsg[] | undefined;
   let at = 0;
   while (at + NLMSG_HDRLEN <= buf.length) {
-    const len = u32(buf, at);
+    const len = hostU32(buf, at);
     if (len < NLMSG_HDRLEN || at + len > buf.length) {
       throw new DecodeError(`nlmsg_len ${len} does not fit the ${buf.length - at} bytes left`, 'nlmsghdr', at);
     }
     const msg: NlMsg = {
       len,
-      type: u16(buf, at + 4),
-      flags: u16(buf, at + 6),
-      seq: u32(buf, at + 8),
-      pid: u32(buf, at + 12),
+      type: hostU16(buf, at + 4),
+      flags: hostU16(buf, at + 6),
+      seq: hostU32(buf, at + 8),
+      pid: hostU32(buf, at + 12),
       // A plain view: subarray() of a Node Buffer goes through Buffer's species constructor (a
       // FastBuffer built in JS), several µs per message in a burst of thousands.
       payload: new Uint8Array(buf.buffer, buf.byteOffset + at + NLMSG_HDRLEN, len - NLMSG_HDRLEN),
