@@ -2,8 +2,8 @@
 // NLMSG_ERROR / NLMSG_DONE payloads and the extended ACK that may follow them, with the kernel's
 // error offset mapped back to the attribute path of our own request.
 
-import { ExtAck } from '../errors';
-import { align4, Reader, Span } from './buffer';
+import { ExtAck, NetlinkError } from '../errors';
+import { align4, hostU32, Reader, Span } from './buffer';
 import {
   NLM_F_ACK_TLVS,
   NLM_F_CAPPED,
@@ -24,6 +24,9 @@ export interface AckResult {
 }
 
 const text = new TextDecoder();
+
+/** The result of every successful ACK without ext-ACK TLVs (frozen: shared by all of them). */
+const PLAIN_ACK: AckResult = Object.freeze({ error: 0 });
 
 /** Decodes the TLVs that follow an error or done payload. */
 export function parseExtAckTlvs(b: Uint8Array): ExtAck | undefined {
@@ -69,6 +72,9 @@ export function parseExtAckTlvs(b: Uint8Array): ExtAck | undefined {
  * found by skipping the echoed request by its own length, so both layouts are handled.
  */
 export function parseError(msg: NlMsg): AckResult {
+  // A plain ACK (most replies of a burst) is read without a Reader: its DataView and the Reader were
+  // most of what each ACK allocated.
+  if (!(msg.flags & NLM_F_ACK_TLVS) && msg.payload.length >= 4) return hostU32(msg.payload, 0) === 0 ? PLAIN_ACK : { error: hostU32(msg.payload, 0) | 0 };
   const r = new Reader(msg.payload, NLMSG_HDRLEN, 'nlmsgerr');
   const error = r.s32(0);
   if (!(msg.flags & NLM_F_ACK_TLVS)) return { error };
@@ -94,4 +100,35 @@ export function attrPathAt(spans: readonly Span[], offset: number): string | und
     if (offset >= s.start && offset < s.end && (!best || s.end - s.start < best.end - best.start)) best = s;
   }
   return best?.path;
+}
+
+/** A request as a failed ACK's error names it. */
+export interface AckedRequest {
+  op: string;
+  /** What the caller asked for, in words; a function is called now, the request having failed. */
+  describe?: string | (() => string) | undefined;
+  seq: number;
+  /** The request's attribute spans, asked for only when the kernel named an offset. */
+  spans?: () => readonly Span[];
+}
+
+/**
+ * The NetlinkError of a request the kernel refused, with the ext-ACK's offset named by the
+ * attribute path it points into (when `spans` is given). Used by the multiplexer and by the
+ * requests a namespace-thread job sends itself (tun-follow-up.ts), so both errors read alike.
+ */
+export function ackError(error: number, extack: ExtAck | undefined, req: AckedRequest): NetlinkError {
+  const ack = extack ? { ...extack } : undefined;
+  if (ack?.offset !== undefined && req.spans) {
+    const path = attrPathAt(req.spans(), ack.offset);
+    if (path) ack.attrPath = path;
+  }
+  const d = req.describe;
+  return new NetlinkError({
+    errno: error,
+    op: req.op,
+    ...(d !== undefined ? { request: typeof d === 'function' ? d() : d } : {}),
+    ...(ack ? { extack: ack } : {}),
+    seq: req.seq,
+  });
 }

@@ -11,14 +11,18 @@
 
 import { DumpInterruptedError, ExtAck, NetlinkError } from '../errors';
 import { NLM_F_ACK, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN } from './constants';
-import { attrPathAt, parseDone, parseError } from './extack';
+import { ackError, parseDone, parseError } from './extack';
 import { NlMsg, parseDatagram, RequestBuilder } from './message';
 
 export interface RequestOptions {
   /** Operation name for errors, e.g. 'RTM_NEWLINK'. */
   op: string;
-  /** What the caller asked for, in words, for errors. */
-  describe?: string;
+  /**
+   * What the caller asked for, in words, for errors. A function is called only if the request
+   * fails: in a burst almost none does, and the strings built for each were kept alive while it
+   * was in flight.
+   */
+  describe?: string | (() => string);
   /** A dump (NLM_F_DUMP): completes on NLMSG_DONE. */
   dump?: boolean;
   /** Dump attempts before DumpInterruptedError (default 5). */
@@ -172,18 +176,7 @@ export class Multiplexer {
   }
 
   private makeError(p: Pending, error: number, extack?: ExtAck): Error {
-    const ack = extack ? { ...extack } : undefined;
-    if (ack?.offset !== undefined) {
-      const path = attrPathAt(p.builder.spans(), ack.offset);
-      if (path) ack.attrPath = path;
-    }
-    const err = new NetlinkError({
-      errno: error,
-      op: p.opts.op,
-      ...(p.opts.describe !== undefined ? { request: p.opts.describe } : {}),
-      ...(ack ? { extack: ack } : {}),
-      seq: p.seq,
-    });
+    const err = ackError(error, extack, { op: p.opts.op, describe: p.opts.describe, seq: p.seq, spans: () => p.builder.spans() });
     return p.opts.mapError ? p.opts.mapError(err) : err;
   }
 

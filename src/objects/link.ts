@@ -148,7 +148,7 @@ export class Link {
     await yieldIfBusy();
     const req = linkRequest(C.RTM_GETLINK, 0, byIndex ? { index: ref } : {}, byIndex ? {} : { ifname: ref });
     try {
-      const msgs = await Link.send(namespace, req, { op: 'RTM_GETLINK', describe: `get link ${JSON.stringify(ref)}` });
+      const msgs = await Link.send(namespace, req, { op: 'RTM_GETLINK', describe: () => `get link ${JSON.stringify(ref)}` });
       const m = msgs.find((x) => x.type === C.RTM_NEWLINK);
       if (!m) throw new LinkNotFoundError(ref, namespace.label);
       return new Link(namespace, m);
@@ -208,7 +208,8 @@ export class Link {
   private async change(header: Values, attrs: Values, describe: string): Promise<void> {
     await yieldIfBusy();
     const req = linkRequest(C.RTM_NEWLINK, 0, { index: this.index, ...header }, attrs);
-    await Link.send(this.namespace, req, { op: 'RTM_NEWLINK', describe: `${describe} on ${JSON.stringify(this.name)}` });
+    const name = this.name; // as it is now: a rename may be what is being sent
+    await Link.send(this.namespace, req, { op: 'RTM_NEWLINK', describe: () => `${describe} on ${JSON.stringify(name)}` });
   }
 
   /**

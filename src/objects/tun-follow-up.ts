@@ -8,7 +8,7 @@
 
 import { NetlinkError } from '../errors';
 import { NLM_F_ACK, NLM_F_REQUEST, NLMSG_ERROR, NLMSG_HDRLEN } from '../netlink/constants';
-import { parseError } from '../netlink/extack';
+import { ackError, parseError } from '../netlink/extack';
 import { parseDatagram, RequestBuilder } from '../netlink/message';
 import { fieldOffset } from '../netlink/schema';
 import * as C from '../rtnl/constants';
@@ -71,7 +71,7 @@ export function readFollowUp(ns: Namespace, replies: Uint8Array | undefined, nam
       const { error, extack } = parseError(m);
       groupAcked = true;
       if (error !== 0) {
-        out.groupError = new NetlinkError({ errno: error, op: 'RTM_NEWLINK', request: `set device group ${deviceGroup} on ${JSON.stringify(name)}`, ...(extack ? { extack } : {}), seq: m.seq });
+        out.groupError = ackError(error, extack, { op: 'RTM_NEWLINK', describe: `set device group ${deviceGroup} on ${JSON.stringify(name)}`, seq: m.seq });
       }
     } else if (m.seq === SEQ_GET && m.type === C.RTM_NEWLINK) {
       out.link = new Link(ns, m);

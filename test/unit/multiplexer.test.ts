@@ -102,6 +102,21 @@ describe('Multiplexer', () => {
     expect(err.message).toContain('Unknown device type');
   });
 
+  test('a describe function is called only when its request fails, and names it in the error', async () => {
+    const { mux, sent } = setup();
+    const calls: string[] = [];
+    const describe = (what: string) => () => (calls.push(what), `set up "${what}"`);
+    const ok = mux.request(req(), { op: 'RTM_NEWLINK', describe: describe('ok0') });
+    const bad = mux.request(req(), { op: 'RTM_NEWLINK', describe: describe('bad0') });
+    mux.handleDatagram(ack(sent[0]!.seq));
+    mux.handleDatagram(ack(sent[1]!.seq, -19));
+    await expect(ok).resolves.toEqual({ messages: [] });
+    const err = (await bad.catch((e) => e)) as NetlinkError;
+    expect(err.code).toBe('ENODEV');
+    expect(err.message).toContain('set up "bad0"');
+    expect(calls).toEqual(['bad0']);
+  });
+
   test('a request encoded without spans gets them by encoding again when the kernel names an offset', async () => {
     const { mux, sent } = setup();
     const attrs = { ifname: 'v0', linkinfo: { kind: 'veth', data: { peer: { header: {}, attrs: { ifname: 'v0' } } } } };
