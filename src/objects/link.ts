@@ -142,10 +142,21 @@ export class Link {
    * Equivalent to: `ip -d link show dev NAME`
    */
   static async get(ref: LinkRef, namespace: Namespace = Namespace.current()): Promise<Link> {
-    const byIndex = typeof ref === 'number';
-    if (byIndex) validateUint(ref, 'index', 1, 0x7fffffff);
+    if (typeof ref === 'number') validateUint(ref, 'index', 1, 0x7fffffff);
     else validateIfName(ref);
     await yieldIfBusy();
+    return Link.read(ref, namespace);
+  }
+
+  /**
+   * @internal Link.get without the burst gate (yieldIfBusy), for a step inside an operation that
+   * already passed it (VethPair.create reading its peer). Such steps run as continuations of
+   * replies, which reach JS a few at a time already; queued at the gate behind every operation of
+   * a burst not yet started, each kept its operation's state alive (and in the GC's way) until
+   * the whole burst had been let through. `ref` must be valid.
+   */
+  static async read(ref: LinkRef, namespace: Namespace): Promise<Link> {
+    const byIndex = typeof ref === 'number';
     const req = linkRequest(C.RTM_GETLINK, 0, byIndex ? { index: ref } : {}, byIndex ? {} : { ifname: ref });
     try {
       const msgs = await Link.send(namespace, req, { op: 'RTM_GETLINK', describe: () => `get link ${JSON.stringify(ref)}` });
@@ -202,7 +213,7 @@ export class Link {
       const link = new Link(ns, m);
       if (link.name === name) return link;
     }
-    return Link.get(name, ns);
+    return Link.read(name, ns);
   }
 
   private async change(header: Values, attrs: Values, describe: string): Promise<void> {

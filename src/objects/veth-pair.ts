@@ -145,7 +145,7 @@ export class VethPair {
       }
       // Pipelined behind the set-up on the same socket: the kernel runs them in order, so the read
       // sees the peer up, without waiting a round trip in between.
-      const both = await Promise.all([setUp, Link.get(options.peer.name, peerNs)]);
+      const both = await Promise.all([setUp, Link.read(peerName, peerNs)]);
       return new VethPair(local, both[1]);
     } catch (e) {
       // The peer could not be read or brought up (its namespace was closed meanwhile, say): the
