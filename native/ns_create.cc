@@ -7,6 +7,7 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <memory>
@@ -15,6 +16,7 @@
 
 #include "addon.h"
 #include "errors.h"
+#include "netlink_socket.h"
 #include "unique_fd.h"
 
 namespace vnetkit {
@@ -91,42 +93,35 @@ bool MakeNetns(const std::string& path, UniqueFd& fd, SysError& err) {
   return true;
 }
 
-// createNetns(dir?, path?) -> fd. Without a path: an anonymous namespace that lives while the fd
-// (or anything opened in it) does. With one: `ip netns add` semantics (shared run dir, lock,
-// O_EXCL file, bind mount). The runner thread unshares into the new namespace, opens or binds its
-// /proc/thread-self/ns/net, and returns home.
-Napi::Value CreateNetns(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string dir = info.Length() > 1 ? StringArg(info, 0, "dir") : "";
-  std::string path = info.Length() > 1 ? StringArg(info, 1, "path") : "";
-  auto fd = std::make_shared<UniqueFd>();
-  auto job = std::make_unique<NsJob>();
-  job->switches_ns = true;
-  job->work = [fd, dir, path](SysError& err) {
-    UniqueFd lock;
-    if (!path.empty() && !(lock = PrepareRunDir(dir, err)).valid()) return;
-    MakeNetns(path, *fd, err);
-  };
-  job->finish = [fd](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, fd->release()); };
-  return Runner(env).Submit(env, -1, std::move(job));
-}
-
-// createNetnsMany(dir, paths) -> Promise<(fd | Error)[]>: several namespaces in one job ('' for an
-// anonymous one), the thread returning home after each, so that a burst of creates is the system
-// calls back to back rather than a job and a hand-over to the main thread each. The run directory
-// stays locked for the job (other creators wait for at most this many creates).
+// createNetnsMany(dir, paths[, loUp, wanted]) -> Promise<({ fd[, replies] } | Error)[]>: namespaces
+// made in one job ('' for an anonymous one), the thread returning home after each, so that a burst
+// of creates is the system calls back to back rather than a job and a hand-over to the main thread
+// each. The run directory stays locked for the job (other creators wait for at most this many).
+// loUp is a netlink request (built in TS: lo up) sent from inside each new namespace i with
+// wanted[i], on a socket opened there and closed right after, while the thread is in it anyway;
+// its replies come back with the fd (none if the socket could not be had: JS then does it itself).
 Napi::Value CreateNetnsMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string dir = StringArg(info, 0, "dir");
-  if (!info[1].IsArray()) throw Napi::TypeError::New(env, "createNetnsMany(dir: string, paths: string[])");
+  if (!info[1].IsArray()) throw Napi::TypeError::New(env, "createNetnsMany(dir: string, paths: string[], loUp?: Uint8Array, wanted?: boolean[])");
   Napi::Array list = info[1].As<Napi::Array>();
   auto paths = std::make_shared<std::vector<std::string>>();
   for (uint32_t i = 0; i < list.Length(); i++) paths->push_back(list.Get(i).As<Napi::String>().Utf8Value());
+  auto lo_up = std::make_shared<std::vector<uint8_t>>();
+  std::vector<bool> wanted(paths->size(), false);
+  if (info[2].IsTypedArray()) {
+    Napi::Uint8Array request = info[2].As<Napi::Uint8Array>();
+    lo_up->assign(request.Data(), request.Data() + request.ByteLength());
+    if (!info[3].IsArray()) throw Napi::TypeError::New(env, "createNetnsMany: loUp needs wanted (boolean[])");
+    Napi::Array w = info[3].As<Napi::Array>();
+    for (uint32_t i = 0; i < w.Length() && i < wanted.size(); i++) wanted[i] = w.Get(i).ToBoolean();
+  }
   auto fds = std::make_shared<std::vector<UniqueFd>>(paths->size());
   auto errors = std::make_shared<std::vector<SysError>>(paths->size());
+  auto replies = std::make_shared<std::vector<std::vector<uint8_t>>>(paths->size());
   auto job = std::make_unique<NsJob>();
   job->switches_ns = true;
-  job->work = [dir, paths, fds, errors](SysError& err) {
+  job->work = [dir, paths, lo_up, wanted, fds, errors, replies](SysError& err) {
     UniqueFd home(open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));  // nothing made yet if this fails
     if (!home.valid()) return err.set(errno, "open", "/proc/thread-self/ns/net");
     UniqueFd lock;
@@ -143,7 +138,12 @@ Napi::Value CreateNetnsMany(const Napi::CallbackInfo& info) {
         (*errors)[i] = dir_err;
         continue;
       }
-      if (MakeNetns(path, (*fds)[i], (*errors)[i]) && setns(home.get(), CLONE_NEWNET) != 0) {
+      bool moved = MakeNetns(path, (*fds)[i], (*errors)[i]);
+      if (moved && wanted[i] && !(*errors)[i].failed()) {
+        SysError ignored;
+        (*replies)[i] = NetlinkRoundTrip(*lo_up, 1, ignored);
+      }
+      if (moved && setns(home.get(), CLONE_NEWNET) != 0) {
         // Stuck in the namespace just made (which stays reported as made): the rest cannot be
         // made from here, and the runner retires this thread when it cannot return home either.
         SysError stuck;
@@ -153,15 +153,27 @@ Napi::Value CreateNetnsMany(const Napi::CallbackInfo& info) {
       }
     }
   };
-  job->finish = [fds, errors](Napi::Env env) -> Napi::Value {
-    // The errors are built first: should that throw, the promise is rejected and the fds, not yet
+  job->finish = [fds, errors, replies](Napi::Env env) -> Napi::Value {
+    // Everything is built first: should that throw, the promise is rejected and the fds, not yet
     // released, are closed with the job (their names then stay, as a failed `ip netns add` may leave).
     Napi::Array out = Napi::Array::New(env, fds->size());
+    std::vector<Napi::Object> made(fds->size());
     for (size_t i = 0; i < fds->size(); i++) {
-      if ((*errors)[i].failed()) out.Set(i, MakeSysError(env, (*errors)[i]).Value());
+      if ((*errors)[i].failed()) {
+        out.Set(i, MakeSysError(env, (*errors)[i]).Value());
+        continue;
+      }
+      made[i] = Napi::Object::New(env);
+      const std::vector<uint8_t>& r = (*replies)[i];
+      if (!r.empty()) {
+        Napi::ArrayBuffer bytes = Napi::ArrayBuffer::New(env, r.size());
+        memcpy(bytes.Data(), r.data(), r.size());
+        made[i].Set("replies", Napi::Uint8Array::New(env, r.size(), bytes, 0));
+      }
+      out.Set(i, made[i]);
     }
     for (size_t i = 0; i < fds->size(); i++) {
-      if (!(*errors)[i].failed()) out.Set(i, Napi::Number::New(env, (*fds)[i].release()));
+      if (!(*errors)[i].failed()) made[i].Set("fd", Napi::Number::New(env, (*fds)[i].release()));
     }
     return out;
   };
@@ -186,7 +198,6 @@ Napi::Value PersistNetns(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void RegisterNamespaceCreateOps(Napi::Env env, Napi::Object exports) {
-  exports.Set("createNetns", Napi::Function::New(env, CreateNetns));
   exports.Set("createNetnsMany", Napi::Function::New(env, CreateNetnsMany));
   exports.Set("persistNetns", Napi::Function::New(env, PersistNetns));
 }

@@ -41,10 +41,12 @@ export interface NativeBinding {
   runnerStats(): { retired: number };
   /** Tests only: strands the runner thread in a fresh namespace; resolves with that namespace's inode. */
   debugStrandRunner(): Promise<number>;
-  /** Creates a network namespace on the namespace thread; resolves with its fd. With dir and path: named. */
-  createNetns(dir?: string, path?: string): Promise<number>;
-  /** Several createNetns in one job ('' for an anonymous one): an fd or the error of each. */
-  createNetnsMany(dir: string, paths: string[]): Promise<(number | Error)[]>;
+  /**
+   * Creates network namespaces in one namespace-thread job: each named (bind-mounted at a path
+   * under `dir`) or anonymous (''). `loUp`, a netlink request, is sent from inside each one
+   * `wanted` marks; its replies come back with the fd (none if it could not be sent).
+   */
+  createNetnsMany(dir: string, paths: string[], loUp?: Uint8Array, wanted?: boolean[]): Promise<({ fd: number; replies?: Uint8Array } | Error)[]>;
   /** Bind-mounts the namespace `nsFd` at `path` (under `dir`, made a shared mount). */
   persistNetns(nsFd: number, dir: string, path: string): Promise<void>;
   /** Unmounts (MNT_DETACH) and unlinks a namespace name. */

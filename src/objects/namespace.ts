@@ -13,7 +13,7 @@ import { Link, LinkListFilter } from './link';
 import { namespaceError, NamespaceError, validateNetnsName } from './namespace-errors';
 import { getNsid, identifyPid, listNamed, listNsids, openNetnsFile, pidsIn, setNsid } from './namespace-ids';
 import { NamespaceMonitor } from './namespace-monitor';
-import { makeNetns } from './netns-creates';
+import { MadeNetns, makeNetns } from './netns-creates';
 
 let anonymousCount = 0;
 
@@ -105,14 +105,19 @@ export class Namespace {
   static async create(name?: string, options: NamespaceCreateOptions = {}): Promise<Namespace> {
     const path = name === undefined ? undefined : Namespace.pathOf(name);
     let ns: Namespace;
+    let loopback: MadeNetns['loopback'];
     try {
-      const fd = await makeNetns(Namespace.runDir, path);
-      ns = path ? Namespace.named(fd, name!) : new Namespace(fd, undefined, `anonymous network namespace #${++anonymousCount}`);
+      const made = await makeNetns(Namespace.runDir, path, options.loopbackUp !== false);
+      loopback = made.loopback;
+      ns = path ? Namespace.named(made.fd, name!) : new Namespace(made.fd, undefined, `anonymous network namespace #${++anonymousCount}`);
     } catch (e) {
       throw namespaceError(e, name === undefined ? 'create network namespace' : `create network namespace "${name}"`, path);
     }
-    if (options.loopbackUp !== false) {
+    // lo was brought up by the job that made the namespace, unless it could not ask (then it is
+    // done here) or the kernel refused.
+    if (loopback) {
       try {
+        if (loopback !== 'not-tried') throw loopback;
         await (await Link.get('lo', ns)).setUp();
       } catch (e) {
         await (path ? ns.delete() : ns.close()).catch(() => undefined);

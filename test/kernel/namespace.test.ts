@@ -245,8 +245,8 @@ describeKernel('Namespace', () => {
     const home = await native().runnerNetnsInode();
     const taken = uniqueName('tk');
     const first = await Namespace.create(taken);
+    const realCreateMany = native().createNetnsMany.bind(native());
     const many = jest.spyOn(native(), 'createNetnsMany');
-    const one = jest.spyOn(native(), 'createNetns');
     const names = Array.from({ length: 130 }, (_, i) => `bt${process.pid}-${i}`);
     const results = await Promise.allSettled([
       ...names.slice(0, 60).map((n) => Namespace.create(n, { loopbackUp: false })),
@@ -257,7 +257,8 @@ describeKernel('Namespace', () => {
     const made = results.filter((r): r is PromiseFulfilledResult<Namespace> => r.status === 'fulfilled').map((r) => r.value);
     try {
       expect(many.mock.calls.map((c) => c[1].length)).toEqual([64, 64, 4]);
-      expect(one).not.toHaveBeenCalled();
+      // lo is brought up by the job, in exactly the namespaces that asked for it.
+      expect(many.mock.calls.flatMap((c) => c[3] ?? [])).toEqual([...Array(60).fill(false), true, false, ...Array(70).fill(true)]);
       expect(results[60]).toMatchObject({ status: 'rejected', reason: { code: 'EEXIST', path: `/run/netns/${taken}` } });
       expect(made).toHaveLength(131);
       expect(new Set(made.map((n) => n.inode)).size).toBe(131);
@@ -267,15 +268,24 @@ describeKernel('Namespace', () => {
       // Each is the namespace its name says (ip as the oracle), lo up where asked.
       const pick = made[100]!;
       expect((await pick.link('lo')).isUp).toBe(true);
+      expect((await made[10]!.link('lo')).isUp).toBe(false);
+      expect(execFileSync('ip', ['-n', pick.name!, '-o', 'link', 'show', 'lo'], { encoding: 'utf8' })).toMatch(/<LOOPBACK,UP,LOWER_UP>/);
       expect(execFileSync('ip', ['netns', 'exec', pick.name!, 'readlink', '/proc/self/ns/net'], { encoding: 'utf8' })).toContain(String(pick.inode));
       // The namespace thread went home after each one.
       expect(await native().runnerNetnsInode()).toBe(home);
-      // A lone create is one job of its own.
+      // A lone create is a job of its own.
       many.mockClear();
       const lone = await Namespace.create();
-      expect(one).toHaveBeenCalledTimes(1);
-      expect(many).not.toHaveBeenCalled();
+      expect(many.mock.calls.map((c) => c[1])).toEqual([['']]);
       await lone.close();
+      // A job that could not ask for lo up (no replies): the create brings it up itself.
+      many.mockImplementation(async (...args) => (await realCreateMany(...args)).map((r) => (r instanceof Error ? r : { fd: r.fd })));
+      const linkGet = jest.spyOn(Link, 'get');
+      const fallback = await Namespace.create();
+      expect(linkGet.mock.calls.map((c) => c[0])).toEqual(['lo']);
+      linkGet.mockRestore();
+      expect((await fallback.link('lo')).isUp).toBe(true);
+      await fallback.close();
       // Should the addon throw instead of answering, every create of the batch fails with it.
       many.mockImplementation(() => {
         throw new TypeError('addon refused');
@@ -285,7 +295,6 @@ describeKernel('Namespace', () => {
       expect((refused[0] as PromiseRejectedResult).reason.message).toMatch(/addon refused/);
     } finally {
       many.mockRestore();
-      one.mockRestore();
       await Namespace.deleteMany(made.filter((n) => n.name !== undefined));
       await Promise.all(made.filter((n) => n.name === undefined).map((n) => n.close()));
       await first.delete();
