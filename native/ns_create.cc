@@ -110,6 +110,7 @@ Napi::Value CreateNetnsMany(const Napi::CallbackInfo& info) {
   auto lo_up = std::make_shared<std::vector<uint8_t>>();
   std::vector<bool> wanted(paths->size(), false);
   if (info[2].IsTypedArray()) {
+    if (info[2].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) throw Napi::TypeError::New(env, "createNetnsMany: loUp must be a Uint8Array");
     Napi::Uint8Array request = info[2].As<Napi::Uint8Array>();
     lo_up->assign(request.Data(), request.Data() + request.ByteLength());
     if (!info[3].IsArray()) throw Napi::TypeError::New(env, "createNetnsMany: loUp needs wanted (boolean[])");
@@ -173,8 +174,10 @@ Napi::Value CreateNetnsMany(const Napi::CallbackInfo& info) {
       out.Set(i, made[i]);
     }
     for (size_t i = 0; i < fds->size(); i++) {
-      if (!(*errors)[i].failed()) made[i].Set("fd", Napi::Number::New(env, (*fds)[i].release()));
+      if (!(*errors)[i].failed()) made[i].Set("fd", Napi::Number::New(env, (*fds)[i].get()));
     }
+    // Released only once nothing above can throw any more.
+    for (auto& fd : *fds) fd.release();
     return out;
   };
   return Runner(env).Submit(env, -1, std::move(job));

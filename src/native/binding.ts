@@ -46,7 +46,7 @@ export interface NativeBinding {
    * under `dir`) or anonymous (''). `loUp`, a netlink request, is sent from inside each one
    * `wanted` marks; its replies come back with the fd (none if it could not be sent).
    */
-  createNetnsMany(dir: string, paths: string[], loUp?: Uint8Array, wanted?: boolean[]): Promise<({ fd: number; replies?: Uint8Array } | Error)[]>;
+  createNetnsMany(dir: string, paths: string[], ...loUp: [] | [request: Uint8Array, wanted: boolean[]]): Promise<({ fd: number; replies?: Uint8Array } | Error)[]>;
   /** Bind-mounts the namespace `nsFd` at `path` (under `dir`, made a shared mount). */
   persistNetns(nsFd: number, dir: string, path: string): Promise<void>;
   /** Unmounts (MNT_DETACH) and unlinks a namespace name. */

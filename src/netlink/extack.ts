@@ -26,7 +26,7 @@ export interface AckResult {
 const text = new TextDecoder();
 
 /** The result of every successful ACK without ext-ACK TLVs (frozen: shared by all of them). */
-const PLAIN_ACK: AckResult = Object.freeze({ error: 0 });
+const PLAIN_ACK: Readonly<AckResult> = Object.freeze({ error: 0 });
 
 /** Decodes the TLVs that follow an error or done payload. */
 export function parseExtAckTlvs(b: Uint8Array): ExtAck | undefined {
@@ -71,10 +71,13 @@ export function parseExtAckTlvs(b: Uint8Array): ExtAck | undefined {
  * NLM_F_CAPPED) the original payload, then ext-ACK TLVs when NLM_F_ACK_TLVS is set. The TLVs are
  * found by skipping the echoed request by its own length, so both layouts are handled.
  */
-export function parseError(msg: NlMsg): AckResult {
+export function parseError(msg: NlMsg): Readonly<AckResult> {
   // A plain ACK (most replies of a burst) is read without a Reader: its DataView and the Reader were
   // most of what each ACK allocated.
-  if (!(msg.flags & NLM_F_ACK_TLVS) && msg.payload.length >= 4) return hostU32(msg.payload, 0) === 0 ? PLAIN_ACK : { error: hostU32(msg.payload, 0) | 0 };
+  if (!(msg.flags & NLM_F_ACK_TLVS) && msg.payload.length >= 4) {
+    const error = hostU32(msg.payload, 0) | 0;
+    return error === 0 ? PLAIN_ACK : { error };
+  }
   const r = new Reader(msg.payload, NLMSG_HDRLEN, 'nlmsgerr');
   const error = r.s32(0);
   if (!(msg.flags & NLM_F_ACK_TLVS)) return { error };
@@ -123,11 +126,16 @@ export function ackError(error: number, extack: ExtAck | undefined, req: AckedRe
     const path = attrPathAt(req.spans(), ack.offset);
     if (path) ack.attrPath = path;
   }
-  const d = req.describe;
+  let request: string | undefined;
+  try {
+    request = typeof req.describe === 'function' ? req.describe() : req.describe;
+  } catch {
+    // A describe that throws must not cost the caller its error (nor the multiplexer its state).
+  }
   return new NetlinkError({
     errno: error,
     op: req.op,
-    ...(d !== undefined ? { request: typeof d === 'function' ? d() : d } : {}),
+    ...(request !== undefined ? { request } : {}),
     ...(ack ? { extack: ack } : {}),
     seq: req.seq,
   });

@@ -29,6 +29,11 @@ export interface LinkListFilter {
   master?: Link | number;
 }
 
+function validateLinkRef(ref: LinkRef): void {
+  if (typeof ref === 'number') validateUint(ref, 'index', 1, 0x7fffffff);
+  else validateIfName(ref);
+}
+
 export class Link {
   /** Interface index (ifindex), unique within its namespace. */
   index: number;
@@ -142,8 +147,7 @@ export class Link {
    * Equivalent to: `ip -d link show dev NAME`
    */
   static async get(ref: LinkRef, namespace: Namespace = Namespace.current()): Promise<Link> {
-    if (typeof ref === 'number') validateUint(ref, 'index', 1, 0x7fffffff);
-    else validateIfName(ref);
+    validateLinkRef(ref);
     await yieldIfBusy();
     return Link.read(ref, namespace);
   }
@@ -153,9 +157,10 @@ export class Link {
    * already passed it (VethPair.create reading its peer). Such steps run as continuations of
    * replies, which reach JS a few at a time already; queued at the gate behind every operation of
    * a burst not yet started, each kept its operation's state alive (and in the GC's way) until
-   * the whole burst had been let through. `ref` must be valid.
+   * the whole burst had been let through.
    */
   static async read(ref: LinkRef, namespace: Namespace): Promise<Link> {
+    validateLinkRef(ref);
     const byIndex = typeof ref === 'number';
     const req = linkRequest(C.RTM_GETLINK, 0, byIndex ? { index: ref } : {}, byIndex ? {} : { ifname: ref });
     try {

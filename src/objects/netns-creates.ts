@@ -82,16 +82,25 @@ function flush(): void {
         ? (loUpRequest ??= Uint8Array.from(linkRequest(C.RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, { flags: C.IFF_UP, change: C.IFF_UP }, { ifname: 'lo' }).finish(LO_UP_SEQ)))
         : undefined;
       // Wrapped so that a synchronous throw (no addon, say) rejects these callers too.
-      const job = async () => native().createNetnsMany(dir, chunk.map((w) => w.path), loUp, loUp && chunk.map((w) => w.loopbackUp));
+      const paths = chunk.map((w) => w.path);
+      const job = async () => (loUp ? native().createNetnsMany(dir, paths, loUp, chunk.map((w) => w.loopbackUp)) : native().createNetnsMany(dir, paths));
       job().then(
         (results) =>
           results.forEach((r, k) => {
             const w = chunk[k]!;
-            if (typeof (r as { fd?: unknown }).fd !== 'number') return w.reject(r);
-            r = r as { fd: number; replies?: Uint8Array };
+            // Not `instanceof Error`: the addon's errors come from the main realm, and a caller in
+            // another one (a vm context, Jest's) has another Error.
+            if (!('fd' in r)) return w.reject(r);
             const made: MadeNetns = { fd: r.fd };
             if (w.loopbackUp) {
-              const lo = loopbackResult(r.replies);
+              // Every namespace of the batch must settle (or its fd and name would be left):
+              // replies that cannot be read make lo the caller's to bring up.
+              let lo: MadeNetns['loopback'];
+              try {
+                lo = loopbackResult(r.replies);
+              } catch {
+                lo = 'not-tried';
+              }
               if (lo) made.loopback = lo;
             }
             w.resolve(made);

@@ -121,8 +121,10 @@ export class VethPair {
     // before the two ends are tied together, so its open fails with ENOTCONN (and nothing is
     // created). It is set up right after, by name, in its own namespace (as `ip` users must, too).
     localAttrs.linkinfo = { kind: 'veth', data: { peer: { header: {}, attrs: peerAttrs } } };
+    // Captured now: the describe functions run later, and only if a request fails.
+    const name = options.name;
     const peerName = options.peer.name;
-    const describe = () => `create veth ${JSON.stringify(options.name)} in ${ns.label} with peer ${JSON.stringify(peerName)} in ${peerNs.label}`;
+    const describe = () => `create veth ${JSON.stringify(name)} in ${ns.label} with peer ${JSON.stringify(peerName)} in ${peerNs.label}`;
     const conn = await ns.connection();
     let reply;
     try {
@@ -140,7 +142,7 @@ export class VethPair {
       let setUp: Promise<unknown> | undefined;
       if (options.peerUp ?? options.up) {
         const peerConn = await peerNs.connection();
-        const req = linkRequest(C.RTM_NEWLINK, 0, { flags: C.IFF_UP, change: C.IFF_UP }, { ifname: options.peer.name });
+        const req = linkRequest(C.RTM_NEWLINK, 0, { flags: C.IFF_UP, change: C.IFF_UP }, { ifname: peerName });
         setUp = peerConn.request(req, { op: 'RTM_NEWLINK', describe: () => `set up ${JSON.stringify(peerName)} in ${peerNs.label}` });
       }
       // Pipelined behind the set-up on the same socket: the kernel runs them in order, so the read

@@ -247,6 +247,7 @@ describeKernel('Namespace', () => {
     const first = await Namespace.create(taken);
     const realCreateMany = native().createNetnsMany.bind(native());
     const many = jest.spyOn(native(), 'createNetnsMany');
+    const linkGet = jest.spyOn(Link, 'get');
     const names = Array.from({ length: 130 }, (_, i) => `bt${process.pid}-${i}`);
     const results = await Promise.allSettled([
       ...names.slice(0, 60).map((n) => Namespace.create(n, { loopbackUp: false })),
@@ -255,10 +256,13 @@ describeKernel('Namespace', () => {
       ...names.slice(60).map((n) => Namespace.create(n)),
     ]);
     const made = results.filter((r): r is PromiseFulfilledResult<Namespace> => r.status === 'fulfilled').map((r) => r.value);
+    const loReadsInBurst = linkGet.mock.calls.filter((c) => c[0] === 'lo').length;
+    linkGet.mockRestore();
     try {
       expect(many.mock.calls.map((c) => c[1].length)).toEqual([64, 64, 4]);
-      // lo is brought up by the job, in exactly the namespaces that asked for it.
+      // lo is brought up by the job (nothing read it from here), in exactly the namespaces that asked.
       expect(many.mock.calls.flatMap((c) => c[3] ?? [])).toEqual([...Array(60).fill(false), true, false, ...Array(70).fill(true)]);
+      expect(loReadsInBurst).toBe(0);
       expect(results[60]).toMatchObject({ status: 'rejected', reason: { code: 'EEXIST', path: `/run/netns/${taken}` } });
       expect(made).toHaveLength(131);
       expect(new Set(made.map((n) => n.inode)).size).toBe(131);
@@ -278,14 +282,20 @@ describeKernel('Namespace', () => {
       const lone = await Namespace.create();
       expect(many.mock.calls.map((c) => c[1])).toEqual([['']]);
       await lone.close();
-      // A job that could not ask for lo up (no replies): the create brings it up itself.
-      many.mockImplementation(async (...args) => (await realCreateMany(...args)).map((r) => (r instanceof Error ? r : { fd: r.fd })));
-      const linkGet = jest.spyOn(Link, 'get');
+      // A job that could not ask for lo up (no replies; lo left down): the create brings it up itself.
+      many.mockImplementation(async (...args) => (await realCreateMany(args[0], args[1])).map((r) => ('fd' in r ? { fd: r.fd } : r)));
+      const getLo = jest.spyOn(Link, 'get');
       const fallback = await Namespace.create();
-      expect(linkGet.mock.calls.map((c) => c[0])).toEqual(['lo']);
-      linkGet.mockRestore();
+      expect(getLo.mock.calls.map((c) => c[0])).toEqual(['lo']);
+      getLo.mockRestore();
       expect((await fallback.link('lo')).isUp).toBe(true);
       await fallback.close();
+      // A refusal from the kernel fails the create, and the namespace made is deleted again.
+      const refusal = Uint8Array.from(Buffer.concat([Buffer.from(new Uint32Array([36, 2 | (0x100 << 16), 1, 0, 0xffffffff]).buffer), Buffer.alloc(16)]));
+      many.mockImplementation(async (...args) => (await realCreateMany(args[0], args[1])).map((r) => ('fd' in r ? { fd: r.fd, replies: refusal } : r)));
+      const refusedName = uniqueName('lo');
+      await expect(Namespace.create(refusedName)).rejects.toMatchObject({ code: 'EPERM', op: 'RTM_NEWLINK', message: expect.stringContaining('set up "lo"') });
+      expect(ipNetnsList()).not.toContain(refusedName);
       // Should the addon throw instead of answering, every create of the batch fails with it.
       many.mockImplementation(() => {
         throw new TypeError('addon refused');
