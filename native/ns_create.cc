@@ -176,8 +176,11 @@ Napi::Value CreateNetnsMany(const Napi::CallbackInfo& info) {
     for (size_t i = 0; i < fds->size(); i++) {
       if (!(*errors)[i].failed()) made[i].Set("fd", Napi::Number::New(env, (*fds)[i].get()));
     }
-    // Released only once nothing above can throw any more.
-    for (auto& fd : *fds) fd.release();
+    // Released only once nothing above can throw any more (a failed entry's fd, if any, closes
+    // with the job).
+    for (size_t i = 0; i < fds->size(); i++) {
+      if (!(*errors)[i].failed()) (*fds)[i].release();
+    }
     return out;
   };
   return Runner(env).Submit(env, -1, std::move(job));

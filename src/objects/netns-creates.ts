@@ -7,8 +7,10 @@
 // settles on its own, with its own error.
 //
 // Bringing lo up is done by the same job, from inside each new namespace while the thread is there
-// anyway: done afterwards, it was a netlink socket opened in the namespace (another job), attached
-// to the I/O thread, and two requests, for every namespace (+25-35% on 1,000 creates).
+// anyway: done afterwards, it was a netlink socket opened in the namespace by another job, attached
+// to the I/O thread and kept open with the handle (a second fd per namespace), and two requests.
+// The kernel's own part (lo's addresses and routes) stays: 1,000 creates with lo up went from
+// 527 to 499 ms, against ~430 ms without lo.
 
 import { native } from '../native/binding';
 import { NLM_F_ACK, NLM_F_REQUEST, NLMSG_ERROR } from '../netlink/constants';
