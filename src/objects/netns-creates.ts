@@ -83,8 +83,8 @@ function flush(): void {
       const loUp = chunk.some((w) => w.loopbackUp)
         ? (loUpRequest ??= Uint8Array.from(linkRequest(C.RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, { flags: C.IFF_UP, change: C.IFF_UP }, { ifname: 'lo' }).finish(LO_UP_SEQ)))
         : undefined;
-      // Wrapped so that a synchronous throw (no addon, say) rejects these callers too.
       const paths = chunk.map((w) => w.path);
+      // Wrapped so that a synchronous throw (no addon, say) rejects these callers too.
       const job = async () => (loUp ? native().createNetnsMany(dir, paths, loUp, chunk.map((w) => w.loopbackUp)) : native().createNetnsMany(dir, paths));
       job().then(
         (results) =>
