@@ -78,9 +78,9 @@ export function parseError(msg: NlMsg): Readonly<AckResult> {
     const error = hostU32(msg.payload, 0) | 0;
     return error === 0 ? PLAIN_ACK : { error };
   }
+  // With TLVs, or too short to hold the error (then s32 throws a DecodeError naming it).
   const r = new Reader(msg.payload, NLMSG_HDRLEN, 'nlmsgerr');
   const error = r.s32(0);
-  if (!(msg.flags & NLM_F_ACK_TLVS)) return { error };
   let skip = 4 + NLMSG_HDRLEN;
   if (!(msg.flags & NLM_F_CAPPED) && msg.payload.length >= 4 + NLMSG_HDRLEN) skip = 4 + align4(r.u32(4));
   const extack = parseExtAckTlvs(msg.payload.subarray(Math.min(skip, msg.payload.length)));

@@ -95,3 +95,11 @@ export class RequestBuilder {
     return w.finish();
   }
 }
+
+/**
+ * A copy of a finished request's bytes, for requests kept and sent later by native code (a
+ * namespace-thread job): finish() returns a view on a shared slab that the next request reuses.
+ */
+export function requestBytes(b: RequestBuilder, seq: number): Uint8Array {
+  return Uint8Array.from(b.finish(seq));
+}

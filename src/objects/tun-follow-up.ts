@@ -9,7 +9,7 @@
 import { NetlinkError } from '../errors';
 import { NLM_F_ACK, NLM_F_REQUEST, NLMSG_ERROR, NLMSG_HDRLEN } from '../netlink/constants';
 import { ackError, parseError } from '../netlink/extack';
-import { parseDatagram, RequestBuilder } from '../netlink/message';
+import { parseDatagram, requestBytes } from '../netlink/message';
 import { fieldOffset } from '../netlink/schema';
 import * as C from '../rtnl/constants';
 import { linkRequest } from '../rtnl/link-ops';
@@ -29,11 +29,6 @@ export interface FollowUp {
   replies: number;
 }
 
-/** The bytes of a finished request (finish() returns a view on a shared slab, reused by the next). */
-function bytesOf(b: RequestBuilder, seq: number): Uint8Array {
-  return Uint8Array.from(b.finish(seq));
-}
-
 let readOnly: FollowUp | undefined;
 // The creates of a burst usually share a group: the last one's requests are kept (building them
 // for every call was most of a create's main-thread work until the JIT caught up).
@@ -41,11 +36,11 @@ let lastGrouped: { group: number; followUp: FollowUp } | undefined;
 
 /** The requests for a device just made: set its group (when given), then read it back. */
 export function followUpFor(deviceGroup: number | undefined): FollowUp {
-  const get = () => bytesOf(linkRequest(C.RTM_GETLINK, NLM_F_REQUEST, { index: 0 }, {}), SEQ_GET);
+  const get = () => requestBytes(linkRequest(C.RTM_GETLINK, NLM_F_REQUEST, { index: 0 }, {}), SEQ_GET);
   // The bytes depend on the group alone (the job writes the index): built once per group.
   if (deviceGroup === undefined) return (readOnly ??= { request: get(), indexAt: Uint32Array.of(INDEX_AT), replies: 1 });
   if (lastGrouped?.group === deviceGroup) return lastGrouped.followUp;
-  const set = bytesOf(linkRequest(C.RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, { index: 0 }, { group: deviceGroup }), SEQ_GROUP);
+  const set = requestBytes(linkRequest(C.RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, { index: 0 }, { group: deviceGroup }), SEQ_GROUP);
   const read = get();
   const request = new Uint8Array(set.length + read.length);
   request.set(set);
