@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // CPU time of each thread of this process (utime + stime from /proc/self/task/TID/stat) over a
 // bulk workload of bench/workloads/vnetkit.js, run 4 times after one warm-up. The namespace thread
-// is the busy one in W4, the I/O thread in W1-W3.
+// is the busy one in W4 (compare with `floor w4job`, bench/floor), the I/O thread in W1-W3.
 //   npm run build && unshare --net --mount node bench/diag/thread-cpu.js w4 1000
 'use strict';
 const { readdirSync, readFileSync } = require('node:fs');
