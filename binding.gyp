@@ -2,7 +2,7 @@
   "target_defaults": {
     "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-fstack-protector-strong", "-O2"],
     "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
-    "defines": ["NAPI_VERSION=8"]
+    "defines": ["NAPI_VERSION=8", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"]
   },
   "targets": [
     {
@@ -11,6 +11,7 @@
       "sources": [
         "native/addon.cc",
         "native/errors.cc",
+        "native/fault.cc",
         "native/netlink_socket.cc",
         "native/nl_io.cc",
         "native/nl_io_js.cc",

@@ -3,7 +3,11 @@
 // and the small table of functions the TypeScript layer calls. Nothing here parses netlink.
 #include <napi.h>
 
+#include <errno.h>
+#include <unistd.h>
+
 #include <memory>
+#include <unordered_set>
 
 #include "addon.h"
 #include "errors.h"
@@ -17,6 +21,15 @@ struct Addon {
   std::unique_ptr<NsRunner> runner;
   std::unique_ptr<NlIo> io;
   std::unique_ptr<PacketIo> packets;
+  std::unordered_set<int> handed_fds;  // main thread only
+
+  ~Addon() {
+    // Threads first: a job finishing now could otherwise still hand an fd over.
+    runner.reset();
+    io.reset();
+    packets.reset();
+    for (int fd : handed_fds) close(fd);
+  }
 };
 
 Addon& GetAddon(Napi::Env env) { return *env.GetInstanceData<Addon>(); }
@@ -26,6 +39,8 @@ NsRunner& Runner(Napi::Env env) {
   if (!addon.runner) addon.runner = std::make_unique<NsRunner>(env);
   return *addon.runner;
 }
+
+void HandOverFd(Napi::Env env, int fd) { GetAddon(env).handed_fds.insert(fd); }
 
 PacketIo& Packets(Napi::Env env) {
   Addon& addon = GetAddon(env);
@@ -128,6 +143,15 @@ Napi::Value OpenNetlink(const Napi::CallbackInfo& info) {
   return Runner(env).Submit(env, ns_fd, std::move(job));
 }
 
+// closeFd(fd): closes an fd this addon handed to JS (see HandOverFd). Node's fs.closeSync would do
+// the same, but inside a worker it warns about every fd that fs did not open itself.
+Napi::Value CloseFd(const Napi::CallbackInfo& info) {
+  int fd = FdArg(info, 0);
+  if (GetAddon(info.Env()).handed_fds.erase(fd) == 0) throw MakeSysError(info.Env(), EBADF, "close", "fd not handed over by vnetkit");
+  close(fd);
+  return info.Env().Undefined();
+}
+
 Napi::Value RunnerStats(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(info.Env());
   Addon& addon = GetAddon(info.Env());
@@ -147,10 +171,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ioUnref", Napi::Function::New(env, IoUnref));
   exports.Set("openNetlink", Napi::Function::New(env, OpenNetlink));
   exports.Set("runnerStats", Napi::Function::New(env, RunnerStats));
+  exports.Set("closeFd", Napi::Function::New(env, CloseFd));
   RegisterNamespaceOps(env, exports);
   RegisterNamespaceCreateOps(env, exports);
   RegisterSocketOps(env, exports);
   RegisterTunOps(env, exports);
+  RegisterFaultOps(env, exports);
   return exports;
 }
 

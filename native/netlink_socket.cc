@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "netlink_socket.h"
+#include "fault.h"
 
 #include <errno.h>
 #include <linux/netlink.h>
@@ -28,7 +29,7 @@ bool SetFlag(int fd, int opt, SysError& err) {
 
 NetlinkSocket OpenNetlinkSocket(const NetlinkSocketOptions& opts, SysError& err) {
   NetlinkSocket s;
-  s.fd.reset(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, opts.protocol));
+  s.fd.reset(Injected(Fault::kSocket) ? -1 : socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, opts.protocol));
   if (!s.fd.valid()) {
     err.set(errno, "socket", "AF_NETLINK protocol " + std::to_string(opts.protocol));
     return s;
@@ -46,7 +47,7 @@ NetlinkSocket OpenNetlinkSocket(const NetlinkSocketOptions& opts, SysError& err)
   }
   sockaddr_nl addr{};
   addr.nl_family = AF_NETLINK;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+  if (Injected(Fault::kBind) || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     err.set(errno, "bind", "netlink socket");
     s.fd.reset();
     return s;
@@ -70,7 +71,7 @@ NetlinkSocket OpenNetlinkSocket(const NetlinkSocketOptions& opts, SysError& err)
 
 std::vector<uint8_t> NetlinkRoundTrip(const std::vector<uint8_t>& request, int replies, SysError& err) {
   std::vector<uint8_t> out;
-  UniqueFd fd(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE));
+  UniqueFd fd(Injected(Fault::kSocket) ? -1 : socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE));
   if (!fd.valid()) return err.set(errno, "socket", "AF_NETLINK NETLINK_ROUTE"), out;
   // Errors then name the attribute at fault, as on the I/O thread's sockets.
   SetFlag(fd.get(), NETLINK_EXT_ACK, err);
@@ -79,13 +80,13 @@ std::vector<uint8_t> NetlinkRoundTrip(const std::vector<uint8_t>& request, int r
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
   ssize_t rc;
-  do rc = sendto(fd.get(), request.data(), request.size(), 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel);
+  do rc = Injected(Fault::kSendmsg) ? -1 : sendto(fd.get(), request.data(), request.size(), 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel);
   while (rc < 0 && errno == EINTR);
   if (rc < 0) return err.set(errno, "sendmsg", "netlink request"), out;
   for (int i = 0; i < replies; i++) {
     // A zero-length peek with MSG_TRUNC returns the datagram's real size.
     ssize_t len;
-    do len = recv(fd.get(), nullptr, 0, MSG_PEEK | MSG_TRUNC); while (len < 0 && errno == EINTR);
+    do len = Injected(Fault::kRecvmsg) ? -1 : recv(fd.get(), nullptr, 0, MSG_PEEK | MSG_TRUNC); while (len < 0 && errno == EINTR);
     if (len < 0) {
       if (errno != EAGAIN) err.set(errno, "recvmsg", "netlink reply");
       break;  // fewer replies than expected: the caller sees what came

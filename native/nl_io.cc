@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "nl_io.h"
+#include "fault.h"
 
 #include <errno.h>
 #include <linux/netlink.h>
@@ -10,6 +11,9 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "errors.h"
+#include "js_callback.h"
 
 namespace vnetkit {
 
@@ -24,10 +28,10 @@ constexpr int kSendsPerRound = 8;
 }  // namespace
 
 NlIo::NlIo(Napi::Env env) {
-  epoll_.reset(epoll_create1(EPOLL_CLOEXEC));
-  if (!epoll_.valid()) throw Napi::Error::New(env, std::string("epoll_create1: ") + strerror(errno));
-  wake_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (!wake_.valid()) throw Napi::Error::New(env, std::string("eventfd: ") + strerror(errno));
+  epoll_.reset(Injected(Fault::kEpoll) ? -1 : epoll_create1(EPOLL_CLOEXEC));
+  if (!epoll_.valid()) throw MakeSysError(env, errno, "epoll_create1");
+  wake_.reset(Injected(Fault::kEventfd) ? -1 : eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!wake_.valid()) throw MakeSysError(env, errno, "eventfd");
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.fd = wake_.get();
@@ -194,7 +198,7 @@ void NlIo::Flush(int fd, Socket& s, int limit) {
     msg.msg_namelen = sizeof kernel;
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
-    ssize_t rc = sendmsg(fd, &msg, MSG_DONTWAIT);
+    ssize_t rc = Injected(Fault::kSendmsg) ? -1 : sendmsg(fd, &msg, MSG_DONTWAIT);
     if (rc < 0 && errno == EINTR) continue;
     if (rc < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       WaitWritable(fd, s);
@@ -239,7 +243,7 @@ void NlIo::Receive(int fd) {
     msg.msg_namelen = sizeof from;
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
-    ssize_t got = recvmsg(fd, &msg, MSG_DONTWAIT);
+    ssize_t got = Injected(Fault::kRecvmsg) ? -1 : recvmsg(fd, &msg, MSG_DONTWAIT);
     if (got < 0) {
       if (errno == EINTR || errno == ENOBUFS) {
         if (errno == ENOBUFS) Emit(Event{fd, kError, ENOBUFS, 0, "recvmsg", {}});
@@ -270,7 +274,7 @@ void NlIo::FlushEvents() {
   }
   local_events_.clear();
   if (schedule) {
-    tsfn_.NonBlockingCall([this](Napi::Env env, Napi::Function) { DeliverToJs(env); });
+    tsfn_.NonBlockingCall([this](Napi::Env env, Napi::Function) { RunJsCallback(env, [&] { DeliverToJs(env); }); });
   }
 }
 

@@ -103,17 +103,18 @@ void NlIo::DeliverToJs(Napi::Env env) {
     }
     arr.Set(i++, Napi::Number::New(env, ev.token));
   }
+  Napi::Value first_error;
   for (auto& [client, slot] : out) {
     auto it = clients_.find(client);
     if (it == clients_.end()) continue;
     try {
       it->second.Call({slot.first});
     } catch (const Napi::Error& e) {
-      // A throwing handler must not stop delivery to the others; report it like any uncaught error.
-      e.ThrowAsJavaScriptException();
-      return;
+      // A throwing handler must not cost the other clients their events; the first is rethrown.
+      if (first_error.IsEmpty()) first_error = e.Value();
     }
   }
+  if (!first_error.IsEmpty()) throw Napi::Error(env, first_error);
 }
 
 }  // namespace vnetkit

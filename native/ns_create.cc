@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "addon.h"
+#include "fault.h"
 #include "errors.h"
 #include "netlink_socket.h"
 #include "unique_fd.h"
@@ -30,7 +31,7 @@ namespace {
 // the mount storm of parallel `ip netns add` (Debian #949235).
 UniqueFd PrepareRunDir(const std::string& dir, SysError& err) {
   // Opened first and made only when missing: a burst of creates finds it there every time.
-  UniqueFd lock(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd lock(Injected(Fault::kOpen) ? -1 : open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!lock.valid() && errno == ENOENT) {
     if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
       err.set(errno, "mkdir", dir);
@@ -52,7 +53,7 @@ UniqueFd PrepareRunDir(const std::string& dir, SysError& err) {
   // each create paid for all the names already there (1,000 creates beside 1,000 names: 336-756
   // ms with MS_REC). A new name's bind mount propagates if the directory's own mount is shared, and
   // is itself made shared as the child of a shared mount; this is re-asserted by every create job.
-  while (mount("", dir.c_str(), "none", MS_SHARED, nullptr) != 0) {
+  while (Injected(Fault::kMount) || mount("", dir.c_str(), "none", MS_SHARED, nullptr) != 0) {
     if (errno != EINVAL || made_mount) {
       err.set(errno, "mount", dir + " (make shared)");
       return UniqueFd();
@@ -69,10 +70,10 @@ UniqueFd PrepareRunDir(const std::string& dir, SysError& err) {
 // Creates the empty file and bind-mounts the calling thread's current namespace onto it. Leaves
 // nothing behind on failure.
 void BindCurrentNetns(const std::string& path, SysError& err) {
-  int fd = open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+  int fd = Injected(Fault::kOpen) ? -1 : open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
   if (fd < 0) return err.set(errno, "open", path);
   close(fd);
-  if (mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr) != 0) {
+  if (Injected(Fault::kMount) || mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr) != 0) {
     err.set(errno, "mount", path);
     unlink(path.c_str());
   }
@@ -83,8 +84,8 @@ void BindCurrentNetns(const std::string& path, SysError& err) {
 bool MakeNetns(const std::string& path, UniqueFd& fd, SysError& err) {
   // Checked before unshare so an existing name costs nothing; O_EXCL in the bind settles races.
   if (!path.empty() && access(path.c_str(), F_OK) == 0) return err.set(EEXIST, "open", path), false;
-  if (unshare(CLONE_NEWNET) != 0) return err.set(errno, "unshare", "CLONE_NEWNET"), false;
-  fd.reset(open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+  if (Injected(Fault::kUnshare) || unshare(CLONE_NEWNET) != 0) return err.set(errno, "unshare", "CLONE_NEWNET"), false;
+  fd.reset(Injected(Fault::kOpen) ? -1 : open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return err.set(errno, "open", "/proc/thread-self/ns/net"), true;
   if (!path.empty()) {
     BindCurrentNetns(path, err);
@@ -123,7 +124,7 @@ Napi::Value CreateNetnsMany(const Napi::CallbackInfo& info) {
   auto job = std::make_unique<NsJob>();
   job->switches_ns = true;
   job->work = [dir, paths, lo_up, wanted, fds, errors, replies](SysError& err) {
-    UniqueFd home(open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));  // nothing made yet if this fails
+    UniqueFd home(Injected(Fault::kOpen) ? -1 : open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));  // nothing made yet if this fails
     if (!home.valid()) return err.set(errno, "open", "/proc/thread-self/ns/net");
     UniqueFd lock;
     SysError dir_err;
@@ -144,7 +145,7 @@ Napi::Value CreateNetnsMany(const Napi::CallbackInfo& info) {
         SysError ignored;
         (*replies)[i] = NetlinkRoundTrip(*lo_up, 1, ignored);
       }
-      if (moved && setns(home.get(), CLONE_NEWNET) != 0) {
+      if (moved && (Injected(Fault::kSetns) || setns(home.get(), CLONE_NEWNET) != 0)) {
         // Stuck in the namespace just made (which stays reported as made): the rest cannot be
         // made from here, and the runner retires this thread when it cannot return home either.
         SysError stuck;
@@ -179,7 +180,7 @@ Napi::Value CreateNetnsMany(const Napi::CallbackInfo& info) {
     // Released only once nothing above can throw any more (a failed entry's fd, if any, closes
     // with the job).
     for (size_t i = 0; i < fds->size(); i++) {
-      if (!(*errors)[i].failed()) (*fds)[i].release();
+      if (!(*errors)[i].failed()) HandOverFd(env, (*fds)[i].release());
     }
     return out;
   };

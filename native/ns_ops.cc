@@ -14,6 +14,7 @@
 #include <string>
 
 #include "addon.h"
+#include "fault.h"
 #include "errors.h"
 #include "unique_fd.h"
 
@@ -31,7 +32,7 @@ Napi::Value DebugStrandRunner(const Napi::CallbackInfo& info) {
   job->switches_ns = true;
   job->simulate_stuck = true;
   job->work = [inode](SysError& err) {
-    if (unshare(CLONE_NEWNET) != 0) return err.set(errno, "unshare", "CLONE_NEWNET");
+    if (Injected(Fault::kUnshare) || unshare(CLONE_NEWNET) != 0) return err.set(errno, "unshare", "CLONE_NEWNET");
     struct stat st;
     if (stat("/proc/thread-self/ns/net", &st) == 0) *inode = st.st_ino;
   };

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include "ns_runner.h"
+#include "fault.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 
 #include <algorithm>
+#include <exception>
+
+#include "js_callback.h"
 
 namespace vnetkit {
 
@@ -37,7 +41,7 @@ Napi::Promise NsRunner::Submit(Napi::Env env, int ns_fd, std::unique_ptr<NsJob> 
   if (ns_fd >= 0) {
     // Duplicate now, on the caller's thread: the job must keep the namespace it was asked for even
     // if JS closes its handle (and the fd number is reused) before the job runs.
-    int dup_fd = fcntl(ns_fd, F_DUPFD_CLOEXEC, 3);
+    int dup_fd = Injected(Fault::kDup) ? -1 : fcntl(ns_fd, F_DUPFD_CLOEXEC, 3);
     if (dup_fd < 0) {
       job->deferred->Reject(MakeSysError(env, errno, "fcntl", "namespace fd").Value());
       return promise;
@@ -60,10 +64,7 @@ void NsRunner::StartWorkerLocked() {
 }
 
 void NsRunner::WorkerMain() {
-  // /proc/thread-self names this thread; /proc/self would name the main thread's namespace,
-  // which is the same today but not a promise worth relying on.
-  UniqueFd home(open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
-  int home_errno = home.valid() ? 0 : errno;
+  UniqueFd home;
   for (;;) {
     std::unique_ptr<NsJob> job;
     {
@@ -75,13 +76,19 @@ void NsRunner::WorkerMain() {
     }
     bool needs_home = job->ns.valid() || job->switches_ns;
     if (needs_home && !home.valid()) {
-      job->error.set(home_errno, "open", "/proc/thread-self/ns/net");
-      Deliver(job.release());
-      continue;
+      // Opened by the first job that needs it, and tried again by the next one after a failure
+      // (EMFILE passes): the thread cannot have left home without it. /proc/thread-self names this
+      // thread; /proc/self would name the main thread's namespace.
+      home.reset(Injected(Fault::kOpen) ? -1 : open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+      if (!home.valid()) {
+        job->error.set(errno, "open", "/proc/thread-self/ns/net");
+        Deliver(job.release());
+        continue;
+      }
     }
     bool entered = false;
     if (job->ns.valid()) {
-      if (setns(job->ns.get(), CLONE_NEWNET) != 0) {
+      if (Injected(Fault::kSetns) || setns(job->ns.get(), CLONE_NEWNET) != 0) {
         job->error.set(errno, "setns", "target network namespace");
       } else {
         entered = true;
@@ -90,7 +97,7 @@ void NsRunner::WorkerMain() {
     if (!job->error.failed()) job->work(job->error);
     job->ns.reset();
     bool retire = false;
-    if ((entered || job->switches_ns) && (job->simulate_stuck || setns(home.get(), CLONE_NEWNET) != 0)) {
+    if ((entered || job->switches_ns) && (job->simulate_stuck || Injected(Fault::kSetns) || setns(home.get(), CLONE_NEWNET) != 0)) {
       retire = true;
     }
     if (retire) {
@@ -121,7 +128,7 @@ void NsRunner::Deliver(NsJob* job) {
 }
 
 void NsRunner::ScheduleDelivery() {
-  napi_status status = tsfn_.NonBlockingCall([this](Napi::Env env, Napi::Function) { DeliverDone(env); });
+  napi_status status = tsfn_.NonBlockingCall([this](Napi::Env env, Napi::Function) { RunJsCallback(env, [&] { DeliverDone(env); }); });
   if (status != napi_ok) {
     // Environment shutting down: nobody is left to resolve them.
     std::lock_guard<std::mutex> lock(done_mu_);
@@ -143,11 +150,28 @@ void NsRunner::DeliverDone(Napi::Env env) {
   }
   // Scheduled before settling: should settling throw, the rest are still delivered.
   if (more) ScheduleDelivery();
-  for (NsJob* job : batch) OnJobDone(env, job);
+  // Every job of the batch is settled (or freed) even if one throws, as all do while a worker is
+  // being terminated; the first error is rethrown afterwards.
+  std::exception_ptr first_error;
+  for (NsJob* job : batch) {
+    try {
+      OnJobDone(env, job);
+    } catch (...) {
+      if (!first_error) first_error = std::current_exception();
+    }
+  }
+  if (first_error) std::rethrow_exception(first_error);
 }
 
 void NsRunner::OnJobDone(Napi::Env env, NsJob* raw) {
   std::unique_ptr<NsJob> job(raw);
+  // Bookkeeping first: settling calls into JS, which throws while a worker is being terminated.
+  if (--pending_ == 0) tsfn_.Unref(env);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    // A retired worker leaves queued jobs behind; start its replacement from this (home) thread.
+    if (!worker_alive_ && !queue_.empty() && !stopping_) StartWorkerLocked();
+  }
   Napi::HandleScope scope(env);
   if (job->error.failed()) {
     job->deferred->Reject(MakeSysError(env, job->error).Value());
@@ -158,10 +182,6 @@ void NsRunner::OnJobDone(Napi::Env env, NsJob* raw) {
       job->deferred->Reject(e.Value());
     }
   }
-  if (--pending_ == 0) tsfn_.Unref(env);
-  std::lock_guard<std::mutex> lock(mu_);
-  // A retired worker leaves queued jobs behind; start its replacement from this (home) thread.
-  if (!worker_alive_ && !queue_.empty() && !stopping_) StartWorkerLocked();
 }
 
 }  // namespace vnetkit

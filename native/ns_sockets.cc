@@ -12,6 +12,7 @@
 #include <string>
 
 #include "addon.h"
+#include "fault.h"
 #include "errors.h"
 #include "unique_fd.h"
 
@@ -58,7 +59,7 @@ Napi::Value SocketIn(const Napi::CallbackInfo& info) {
   auto result = std::make_shared<SocketResult>();
   auto job = std::make_unique<NsJob>();
   job->work = [=](SysError& err) {
-    result->fd.reset(socket(family, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    result->fd.reset(Injected(Fault::kSocket) ? -1 : socket(family, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!result->fd.valid()) return err.set(errno, "socket", "in target namespace");
     if (!bind_it) return;
     int one = 1;
@@ -66,7 +67,7 @@ Napi::Value SocketIn(const Napi::CallbackInfo& info) {
     sockaddr_storage ss;
     socklen_t len;
     if (!MakeAddress(family, address, port, ss, len)) return err.set(EINVAL, "inet_pton", address);
-    if (bind(result->fd.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+    if (Injected(Fault::kBind) || bind(result->fd.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) {
       return err.set(errno, "bind", address + ":" + std::to_string(port));
     }
     len = sizeof ss;

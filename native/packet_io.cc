@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "packet_io.h"
+#include "fault.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -10,6 +11,9 @@
 
 #include <algorithm>
 #include <chrono>
+
+#include "errors.h"
+#include "js_callback.h"
 
 namespace vnetkit {
 
@@ -30,10 +34,10 @@ uint32_t GetLen(const uint8_t* p) { return p[0] | (p[1] << 8) | (p[2] << 16) | (
 }  // namespace
 
 PacketIo::PacketIo(Napi::Env env) : scratch_(kScratch) {
-  epoll_.reset(epoll_create1(EPOLL_CLOEXEC));
-  if (!epoll_.valid()) throw Napi::Error::New(env, std::string("epoll_create1: ") + strerror(errno));
-  wake_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (!wake_.valid()) throw Napi::Error::New(env, std::string("eventfd: ") + strerror(errno));
+  epoll_.reset(Injected(Fault::kEpoll) ? -1 : epoll_create1(EPOLL_CLOEXEC));
+  if (!epoll_.valid()) throw MakeSysError(env, errno, "epoll_create1");
+  wake_.reset(Injected(Fault::kEventfd) ? -1 : eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!wake_.valid()) throw MakeSysError(env, errno, "eventfd");
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.u64 = 0;  // port ids start at 1
@@ -266,7 +270,7 @@ void PacketIo::FlushEvents() {
     if (!delivery_scheduled_) delivery_scheduled_ = schedule = true;
   }
   local_events_.clear();
-  if (schedule) tsfn_.NonBlockingCall([this](Napi::Env env, Napi::Function) { DeliverToJs(env); });
+  if (schedule) tsfn_.NonBlockingCall([this](Napi::Env env, Napi::Function) { RunJsCallback(env, [&] { DeliverToJs(env); }); });
 }
 
 }  // namespace vnetkit

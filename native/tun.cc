@@ -18,6 +18,7 @@
 #include <string>
 
 #include "addon.h"
+#include "fault.h"
 #include "errors.h"
 #include "netlink_socket.h"
 #include "packet_io.h"
@@ -68,14 +69,14 @@ enum TunOpenBit : uint32_t {
 void OpenTun(const TunOpenOptions& o, TunResult& r, SysError& err) {
   unsigned before = 0;
   if (o.attach_only && (before = if_nametoindex(o.name.c_str())) == 0) return err.set(ENODEV, "ioctl", "TUNSETIFF");
-  r.fd.reset(open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC));
+  r.fd.reset(Injected(Fault::kOpen) ? -1 : open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC));
   if (!r.fd.valid()) return err.set(errno, "open", "/dev/net/tun");
   ifreq ifr{};
   strncpy(ifr.ifr_name, o.name.c_str(), IFNAMSIZ - 1);
   ifr.ifr_flags = static_cast<short>((o.tap ? IFF_TAP : IFF_TUN) | (o.packet_info ? 0 : IFF_NO_PI) |
                                      (o.vnet_hdr ? IFF_VNET_HDR : 0) | (o.multi_queue ? IFF_MULTI_QUEUE : 0) |
                                      (o.exclusive ? IFF_TUN_EXCL : 0));
-  if (ioctl(r.fd.get(), TUNSETIFF, &ifr) != 0) return err.set(errno, "ioctl", "TUNSETIFF"), r.fd.reset();
+  if (Injected(Fault::kIoctl) || ioctl(r.fd.get(), TUNSETIFF, &ifr) != 0) return err.set(errno, "ioctl", "TUNSETIFF"), r.fd.reset();
   r.name = ifr.ifr_name;
   // The device vanished between the lookup and TUNSETIFF, which then made a new one: closing the fd
   // removes that one again, so open() never leaves a device behind.
@@ -86,7 +87,7 @@ void OpenTun(const TunOpenOptions& o, TunResult& r, SysError& err) {
   if (o.vnet_hdr_size >= 0 && ioctl(fd, TUNSETVNETHDRSZ, &o.vnet_hdr_size) != 0) return err.set(errno, "ioctl", "TUNSETVNETHDRSZ"), r.fd.reset();
   if (o.owner >= 0 && ioctl(fd, TUNSETOWNER, static_cast<unsigned long>(o.owner)) != 0) return err.set(errno, "ioctl", "TUNSETOWNER"), r.fd.reset();
   if (o.group >= 0 && ioctl(fd, TUNSETGROUP, static_cast<unsigned long>(o.group)) != 0) return err.set(errno, "ioctl", "TUNSETGROUP"), r.fd.reset();
-  if (o.persist >= 0 && ioctl(fd, TUNSETPERSIST, static_cast<unsigned long>(o.persist)) != 0) return err.set(errno, "ioctl", "TUNSETPERSIST"), r.fd.reset();
+  if (o.persist >= 0 && (Injected(Fault::kIoctl) || ioctl(fd, TUNSETPERSIST, static_cast<unsigned long>(o.persist)) != 0)) return err.set(errno, "ioctl", "TUNSETPERSIST"), r.fd.reset();
   // if_nametoindex costs a socket of its own (three system calls): only an attach, which already
   // knows the index, and a create with a follow-up, which needs it, report it. The latter looks it
   // up right after TUNSETIFF: by the time of the follow-up the name could be another device's.
@@ -177,7 +178,7 @@ Napi::Value TunIoctl(const Napi::CallbackInfo& info) {
   else if (op == "vnetHdrSize") request = TUNSETVNETHDRSZ;
   else if (op == "attachQueue" || op == "detachQueue") request = TUNSETQUEUE;
   else throw Napi::TypeError::New(env, "tunIoctl: unknown op " + op);
-  auto dup_fd = std::make_shared<UniqueFd>(fcntl(fd, F_DUPFD_CLOEXEC, 3));
+  auto dup_fd = std::make_shared<UniqueFd>(Injected(Fault::kDup) ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 3));
   if (!dup_fd->valid()) throw MakeSysError(env, errno, "fcntl", "tun fd");
   auto job = std::make_unique<NsJob>();
   job->work = [dup_fd, op, request, value](SysError& err) {

@@ -51,6 +51,8 @@ if (process.argv[2] === '--inside') {
   // lo up with the `ip` oracle: the library under test does not set up its own test bed.
   sh('ip link set lo up 2>/dev/null || true');
   process.env.VNETKIT_SANDBOX = '1';
+  // Lets tests arm the addon's fault-injection seam (native/fault.h); nothing else ever sets it.
+  process.env.VNETKIT_FAULT_INJECTION = '1';
   // In band: kernel tests share the sandbox namespace, and ip-oracle comparisons must not race.
   const args = [jestBin, '--runInBand', '--json', `--outputFile=${resultFile}`, ...process.argv.slice(3)];
   const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root, env: process.env });

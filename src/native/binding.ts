@@ -27,6 +27,9 @@ export const IO_DATA = 0;
 export const IO_ERROR = 1;
 export const IO_CLOSED = 2;
 
+/** System calls the fault-injection seam can fail (native/fault.h). */
+export type FaultSite = 'socket' | 'bind' | 'setns' | 'unshare' | 'sendmsg' | 'recvmsg' | 'open' | 'ioctl' | 'mount' | 'epoll' | 'eventfd' | 'dup';
+
 export interface NativeBinding {
   /** Registers this copy of the library as an event receiver; starts the I/O thread once. */
   ioStart(onEvents: (batch: IoEventBatch) => void): number;
@@ -39,6 +42,15 @@ export interface NativeBinding {
   /** Opens a netlink socket inside the namespace `nsFd` (-1: the runner's home) on the namespace thread. */
   openNetlink(nsFd: number, options: NetlinkSocketOptions): Promise<OpenedNetlinkSocket>;
   runnerStats(): { retired: number };
+  /** Closes an fd the addon handed to JS (a namespace it made); the environment's teardown closes those JS never did. */
+  closeFd(fd: number): void;
+  /**
+   * Tests only (needs VNETKIT_FAULT_INJECTION=1): invocations nth .. nth+times-1 of `site`, counted
+   * from the first arming since a reset, fail with `errno` (positive).
+   */
+  faultArm(site: FaultSite, nth: number, errno: number, times?: number): void;
+  /** Tests only: disarms every fault; returns how often each site was invoked while armed. */
+  faultReset(): Record<FaultSite, number>;
   /** Tests only: strands the runner thread in a fresh namespace; resolves with that namespace's inode. */
   debugStrandRunner(): Promise<number>;
   /**

@@ -14,9 +14,9 @@ import { Namespace } from './namespace';
 import { mapInSlices, yieldIfBusy } from '../util/slices';
 import { native } from '../native/binding';
 import { namespaceError, NamespaceError } from './namespace-errors';
+import { LinkFilter, validateLinkFilter } from './link-filter';
 
-/** Which links of a namespace `ns.deleteLinks()` removes. `lo` is never among them. */
-export type LinkFilter = { kind?: string; names?: readonly string[]; namePrefix?: string; group?: number } | ((link: Link) => boolean);
+export type { LinkFilter } from './link-filter';
 
 function matches(link: Link, f: LinkFilter): boolean {
   if (typeof f === 'function') return f(link);
@@ -139,6 +139,7 @@ export async function deleteLinks(links: readonly Link[]): Promise<number> {
 }
 
 export async function deleteLinksWhere(ns: Namespace, filter: LinkFilter): Promise<number> {
+  filter = validateLinkFilter(filter);
   // `{ group: G }` alone asks for exactly what the kernel's group delete does (`ip link del group
   // G`): no need to move the links into a fresh group first, nor to read them in full (counting them
   // from the lean dump saved 10-20 ms of the 120 ms that deleting 1,000 taps takes). Not for group

@@ -2,12 +2,12 @@
 // Links across namespaces: moving one (IFLA_NET_NS_FD on a set request, no thread ever switches
 // namespace) and finding a veth's other end wherever it lives (IFLA_LINK + IFLA_LINK_NETNSID).
 
-import { NetlinkError, VnetkitError } from '../errors';
+import { ClosedError, NetlinkError, VnetkitError } from '../errors';
 import * as C from '../rtnl/constants';
 import { linkRequest } from '../rtnl/link-ops';
 import { validateIfName } from '../util/validate';
 import { Link } from './link';
-import { Namespace } from './namespace';
+import { Namespace, namespaceArg } from './namespace';
 
 /** The device cannot change namespace (lo, bridges, bonds, fallback tunnels, ...). */
 export class NetnsImmutableError extends VnetkitError {
@@ -32,17 +32,21 @@ export class NetnsImmutableError extends VnetkitError {
 const NETNS_LOCAL_KINDS = new Set(['bridge', 'bond', 'team', 'openvswitch', 'vrf']);
 
 export async function moveLink(link: Link, target: Namespace, options: { name?: string } = {}): Promise<Link> {
+  target = namespaceArg(target, 'target', false);
   if (link.flags.includes('LOOPBACK') || (link.kind && NETNS_LOCAL_KINDS.has(link.kind))) {
     throw new NetnsImmutableError(link.name, link.kind ?? 'loopback');
   }
-  const attrs: Record<string, unknown> = { netNsFd: target.assertOpen() };
+  target.assertOpen();
   const newName = options.name === undefined ? link.name : validateIfName(options.name);
-  if (options.name !== undefined) attrs.ifname = newName;
   const conn = await link.namespace.connection();
   try {
-    await conn.request(linkRequest(C.RTM_NEWLINK, 0, { index: link.index }, attrs), {
-      op: 'RTM_NEWLINK',
-      describe: `move ${JSON.stringify(link.name)} from ${link.namespace.label} to ${target.label}${options.name ? ` as ${JSON.stringify(newName)}` : ''}`,
+    await target.withFd((fd) => {
+      const attrs: Record<string, unknown> = { netNsFd: fd };
+      if (options.name !== undefined) attrs.ifname = newName;
+      return conn.request(linkRequest(C.RTM_NEWLINK, 0, { index: link.index }, attrs), {
+        op: 'RTM_NEWLINK',
+        describe: `move ${JSON.stringify(link.name)} from ${link.namespace.label} to ${target.label}${options.name ? ` as ${JSON.stringify(newName)}` : ''}`,
+      });
     });
   } catch (e) {
     if (e instanceof NetlinkError && e.code === 'EINVAL' && /netns is immutable|netns.local/i.test(e.kernelMessage ?? '')) {
@@ -50,7 +54,17 @@ export async function moveLink(link: Link, target: Namespace, options: { name?: 
     }
     throw e;
   }
-  return Link.get(newName, target);
+  try {
+    return await Link.get(newName, target);
+  } catch (e) {
+    // A ClosedError says nothing was done; here the move was, so it must not read as one.
+    if (!(e instanceof ClosedError)) throw e;
+    throw new VnetkitError(
+      `moved ${JSON.stringify(link.name)} to ${target.label}${options.name ? ` as ${JSON.stringify(newName)}` : ''}, but that handle was closed before the link could be read back`,
+      'ERR_TARGET_CLOSED',
+      { cause: e },
+    );
+  }
 }
 
 /**

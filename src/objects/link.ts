@@ -15,7 +15,7 @@ import { parseMac } from '../util/addr';
 import { mapInSlices, yieldIfBusy } from '../util/slices';
 import { validateIfName, validateMtu, validateUint } from '../util/validate';
 import { kindError, linkAttrsFromOptions, LinkCreateOptions, LinkSetOptions } from './link-options';
-import { Namespace } from './namespace';
+import { Namespace, namespaceArg } from './namespace';
 
 export type { LinkCreateOptions, LinkSetOptions } from './link-options';
 
@@ -125,7 +125,8 @@ export class Link {
    *
    * Equivalent to: `ip -d link show [type KIND] [master DEV]`
    */
-  static async list(namespace: Namespace = Namespace.current(), filter: LinkListFilter = {}): Promise<Link[]> {
+  static async list(namespace?: Namespace, filter: LinkListFilter = {}): Promise<Link[]> {
+    namespace = namespaceArg(namespace, 'namespace');
     await yieldIfBusy();
     const attrs: Values = {};
     const master = typeof filter.master === 'object' ? filter.master.index : filter.master;
@@ -146,8 +147,9 @@ export class Link {
    *
    * Equivalent to: `ip -d link show dev NAME`
    */
-  static async get(ref: LinkRef, namespace: Namespace = Namespace.current()): Promise<Link> {
+  static async get(ref: LinkRef, namespace?: Namespace): Promise<Link> {
     validateLinkRef(ref);
+    namespace = namespaceArg(namespace, 'namespace');
     await yieldIfBusy();
     return Link.read(ref, namespace);
   }
@@ -181,7 +183,7 @@ export class Link {
    */
   static async create(opts: LinkCreateOptions): Promise<Link> {
     await yieldIfBusy();
-    const ns = opts.namespace ?? Namespace.current();
+    const ns = namespaceArg(opts.namespace, 'namespace');
     const attrs = linkAttrsFromOptions(opts, '');
     if (typeof opts.kind !== 'string' || !opts.kind) throw new TypeError('kind must be a link kind such as "veth" or "bridge"');
     const linkinfo: Values = { kind: opts.kind };

@@ -6,8 +6,15 @@
 import * as dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import * as net from 'node:net';
+import { InvalidArgumentError } from '../errors';
 import { native } from '../native/binding';
+import { validatePort } from '../util/validate';
 import { Namespace } from './namespace';
+
+function hostArg(host: unknown, argument: string): string {
+  if (typeof host !== 'string' || host.length === 0) throw new InvalidArgumentError(argument, host, 'expected a host name or IP address');
+  return host;
+}
 
 function family(host: string | undefined): number {
   const c = native().socketConstants;
@@ -22,10 +29,13 @@ export function createServerIn(ns: Namespace, options: net.ServerOpts = {}, onCo
   (server as { listen: unknown }).listen = (...args: unknown[]): net.Server => {
     const cb = typeof args[args.length - 1] === 'function' ? (args.pop() as () => void) : undefined;
     const o = (typeof args[0] === 'object' && args[0] !== null ? args[0] : { port: args[0], host: args[1], backlog: args[2] }) as net.ListenOptions;
-    const host = o.host ?? '0.0.0.0';
     const c = native().socketConstants;
-    native()
-      .socketIn(ns.assertOpen(), family(host), c.SOCK_STREAM, host, Number(o.port ?? 0))
+    // Bad input is reported the way the rest of listen's failures are: as the server's 'error'.
+    new Promise<{ fd: number }>((resolve) => {
+      const host = o.host === undefined ? '0.0.0.0' : hostArg(o.host, 'host');
+      const port = validatePort(o.port === undefined ? 0 : o.port, 'port', true);
+      resolve(native().socketIn(ns.assertOpen(), family(host), c.SOCK_STREAM, host, port));
+    })
       .then(({ fd }) => plainListen({ fd, ...(o.backlog !== undefined ? { backlog: o.backlog } : {}) }, cb))
       .catch((e: unknown) => server.emit('error', e));
     return server;
@@ -47,12 +57,15 @@ export function listenIn(ns: Namespace, options: { port?: number; host?: string;
 
 /** Connects to host:port from inside the namespace; resolves with the connected socket. */
 export async function connectIn(ns: Namespace, options: { port: number; host: string }): Promise<net.Socket> {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', options, 'expected { port, host }');
+  const port = validatePort(options.port, 'port', false);
+  hostArg(options.host, 'host');
   const c = native().socketConstants;
   const { fd } = await native().socketIn(ns.assertOpen(), family(options.host), c.SOCK_STREAM, null, 0);
   return new Promise((resolve, reject) => {
     const socket = new net.Socket({ fd, readable: true, writable: true });
     socket.once('error', reject);
-    socket.connect(options.port, options.host, () => {
+    socket.connect(port, options.host, () => {
       socket.off('error', reject);
       resolve(socket);
     });
@@ -61,10 +74,13 @@ export async function connectIn(ns: Namespace, options: { port: number; host: st
 
 /** A UDP socket bound inside the namespace (port 0: any free one). */
 export async function udpIn(ns: Namespace, options: { type?: 'udp4' | 'udp6'; port?: number; address?: string } = {}): Promise<dgram.Socket> {
+  if (options.address !== undefined) hostArg(options.address, 'address');
   const type = options.type ?? (options.address && isIPv6(options.address) ? 'udp6' : 'udp4');
+  if (type !== 'udp4' && type !== 'udp6') throw new InvalidArgumentError('type', type, "expected 'udp4' or 'udp6'");
+  const port = validatePort(options.port === undefined ? 0 : options.port, 'port', true);
   const c = native().socketConstants;
   const address = options.address ?? (type === 'udp6' ? '::' : '0.0.0.0');
-  const { fd } = await native().socketIn(ns.assertOpen(), type === 'udp6' ? c.AF_INET6 : c.AF_INET, c.SOCK_DGRAM, address, options.port ?? 0);
+  const { fd } = await native().socketIn(ns.assertOpen(), type === 'udp6' ? c.AF_INET6 : c.AF_INET, c.SOCK_DGRAM, address, port);
   const socket = dgram.createSocket(type);
   return new Promise((resolve, reject) => {
     socket.once('error', reject);

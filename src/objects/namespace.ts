@@ -5,7 +5,7 @@
 
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { ClosedError } from '../errors';
+import { ClosedError, InvalidArgumentError } from '../errors';
 import { Connection } from '../netlink/connection';
 import { native } from '../native/binding';
 import { deleteLinksWhere, deleteNamespaces, LinkFilter, peersIn, waitGone } from './bulk';
@@ -16,6 +16,20 @@ import { NamespaceMonitor } from './namespace-monitor';
 import { MadeNetns, makeNetns } from './netns-creates';
 
 let anonymousCount = 0;
+
+/**
+ * @internal A namespace argument of a public entry: a Namespace handle, or (when `optional`)
+ * undefined for the current namespace. Anything else is refused before anything native sees it.
+ */
+export function namespaceArg(value: unknown, argument: string, optional = true): Namespace {
+  if (value === undefined && optional) return Namespace.current();
+  if (!(value instanceof Namespace)) {
+    throw new InvalidArgumentError(argument, describeValue(value), 'expected a Namespace handle (Namespace.create(), open(), fromPid() ...)');
+  }
+  return value;
+}
+
+const describeValue = (v: unknown): unknown => (typeof v === 'object' && v !== null ? `[${v.constructor?.name ?? 'object'}]` : v);
 
 export interface NamespaceCreateOptions {
   /** Bring `lo` up (default true): a new namespace's lo is down, and then even 127.0.0.1 is unreachable. */
@@ -36,6 +50,13 @@ export class Namespace {
 
   private conn: Promise<Connection> | undefined;
   private closed = false;
+  // Requests in flight that name this namespace by fd number (see withFd): the fd is closed when
+  // the handle is closed and the last of them has settled, never before.
+  private fdHolds = 0;
+  private fdClosed = false;
+  // Made by the addon (Namespace.create), not opened by fs: closed through the addon, which also
+  // closes it at a worker's teardown should this handle never be closed.
+  private fdFromAddon = false;
   // The fd never changes while the handle is open, and with it the namespace it names: one fstat
   // serves every later comparison (VethPair.create compares namespaces on each call).
   private ident: { dev: number; ino: number } | undefined;
@@ -110,6 +131,7 @@ export class Namespace {
       const made = await makeNetns(Namespace.runDir, path, options.loopbackUp !== false);
       loopback = made.loopback;
       ns = path ? Namespace.named(made.fd, name!) : new Namespace(made.fd, undefined, `anonymous network namespace #${++anonymousCount}`);
+      ns.fdFromAddon = true;
     } catch (e) {
       throw namespaceError(e, name === undefined ? 'create network namespace' : `create network namespace "${name}"`, path);
     }
@@ -305,8 +327,11 @@ export class Namespace {
    *
    * Equivalent to: `ip netns list-id` / `ip netns` showing "(id: N)"
    */
-  async id(from: Namespace = Namespace.current()): Promise<number | undefined> {
-    return getNsid(await from.connection(), this.assertOpen(), this.label);
+  async id(from?: Namespace): Promise<number | undefined> {
+    from = namespaceArg(from, 'from');
+    this.assertOpen();
+    const conn = await from.connection();
+    return this.withFd((fd) => getNsid(conn, fd, this.label));
   }
 
   /**
@@ -315,8 +340,11 @@ export class Namespace {
    *
    * Equivalent to: `ip netns set NAME NETNSID|auto`
    */
-  async setId(id: number | 'auto', from: Namespace = Namespace.current()): Promise<number> {
-    return setNsid(await from.connection(), this.assertOpen(), id, this.label);
+  async setId(id: number | 'auto', from?: Namespace): Promise<number> {
+    from = namespaceArg(from, 'from');
+    this.assertOpen();
+    const conn = await from.connection();
+    return this.withFd((fd) => setNsid(conn, fd, id, this.label));
   }
 
   /**
@@ -324,7 +352,8 @@ export class Namespace {
    *
    * Equivalent to: `ip netns list-id`
    */
-  static async listIds(from: Namespace = Namespace.current()): Promise<{ id: number; names: string[] }[]> {
+  static async listIds(from?: Namespace): Promise<{ id: number; names: string[] }[]> {
+    from = namespaceArg(from, 'from');
     const ids = await listNsids(await from.connection());
     const byId = new Map<number, string[]>(ids.map((id) => [id, []]));
     for (const n of await Namespace.list()) if (n.id !== undefined) byId.get(n.id)?.push(n.name);
@@ -356,6 +385,31 @@ export class Namespace {
     return this.fd;
   }
 
+  /**
+   * @internal Runs `use` with this namespace's fd kept open until it settles, even if the handle
+   * is closed meanwhile. A request naming the namespace by fd number (IFLA_NET_NS_FD, NETNSA_FD) is
+   * sent later by the I/O thread; a number closed and reused by then would name another namespace
+   * (the process's own, say), and the kernel would act on that one.
+   */
+  async withFd<T>(use: (fd: number) => Promise<T>): Promise<T> {
+    const fd = this.assertOpen();
+    this.fdHolds++;
+    try {
+      return await use(fd);
+    } finally {
+      this.fdHolds--;
+      this.closeFdIfUnused();
+    }
+  }
+
+  private closeFdIfUnused(): void {
+    if (this.closed && this.fdHolds === 0 && !this.fdClosed) {
+      this.fdClosed = true;
+      if (this.fdFromAddon) native().closeFd(this.fd);
+      else closeSync(this.fd);
+    }
+  }
+
   /** @internal The request socket of this namespace, opened on first use. */
   connection(): Promise<Connection> {
     if (this.closed) return Promise.reject(new ClosedError(this.label));
@@ -370,7 +424,10 @@ export class Namespace {
     return this.closed;
   }
 
-  /** Closes the socket and the namespace fd. The namespace lives on if it has a name or anything else holds it. */
+  /**
+   * Closes the socket and the namespace fd (once the requests in flight that name this namespace
+   * by fd have settled). The namespace lives on if it has a name or anything else holds it.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -378,7 +435,7 @@ export class Namespace {
     const conn = this.conn;
     this.conn = undefined;
     if (conn) await (await conn.catch(() => undefined))?.close();
-    closeSync(this.fd);
+    this.closeFdIfUnused();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -12,7 +12,7 @@ import { Values } from '../netlink/codec';
 import { yieldIfBusy } from '../util/slices';
 import { validateIfName, validateUint } from '../util/validate';
 import { Link } from './link';
-import { Namespace } from './namespace';
+import { Namespace, namespaceArg } from './namespace';
 import { followUpFor, readFollowUp } from './tun-follow-up';
 import { failure, NativeFailure, TunQueue } from './tun-queue';
 
@@ -201,7 +201,7 @@ export class TunTap extends TunQueue {
     if ((options as { persist?: unknown }).persist === false) {
       throw new InvalidArgumentError('persist', false, 'createPersistent() makes persistent devices; TunTap.create() makes one that goes with its fd');
     }
-    const ns = options.namespace ?? Namespace.current();
+    const ns = namespaceArg(options.namespace, 'namespace');
     o.persist = true;
     if (o.name && !o.name.includes('%')) o.exclusive = true;
     o.closeAfter = true;
@@ -231,7 +231,7 @@ export class TunTap extends TunQueue {
     if ((options as { deviceGroup?: unknown }).deviceGroup !== undefined) {
       throw new InvalidArgumentError('deviceGroup', (options as { deviceGroup?: unknown }).deviceGroup, 'open() attaches to a device that exists; tap.link.set({ group }) moves it to a group');
     }
-    const ns = options.namespace ?? Namespace.current();
+    const ns = namespaceArg(options.namespace, 'namespace');
     const op = `open tun/tap device "${name}"`;
     const dev = await describeDevice(name, ns);
     if (!dev) throw failure('not-found', { errno: -19, syscall: 'ioctl', path: 'TUNSETIFF' }, op, name, `No device "${name}" in ${ns.label}; TunTap.create() makes one`);
@@ -242,7 +242,7 @@ export class TunTap extends TunQueue {
   }
 
   private static async start(o: TunOpenOptions, options: Partial<TunTapOptions>, op: string, created: boolean): Promise<TunTap> {
-    const ns = options.namespace ?? Namespace.current();
+    const ns = namespaceArg(options.namespace, 'namespace');
     // Each open is a job posted to the namespace runner; a burst of 1,000 posted in one macrotask
     // held the event loop 15-22 ms. The gate spreads them over ~1 ms slices.
     await yieldIfBusy();

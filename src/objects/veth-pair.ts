@@ -12,7 +12,7 @@ import { parseMac } from '../util/addr';
 import { yieldIfBusy } from '../util/slices';
 import { validateIfName, validateMtu, validateUint } from '../util/validate';
 import { Link } from './link';
-import { Namespace } from './namespace';
+import { Namespace, namespaceArg } from './namespace';
 
 export interface VethEndOptions {
   name: string;
@@ -101,9 +101,9 @@ export class VethPair {
    */
   static async create(options: VethPairOptions): Promise<VethPair> {
     await yieldIfBusy();
-    const ns = options.namespace ?? Namespace.current();
-    const peerNs = options.peer?.namespace ?? ns;
     if (!options.peer) throw new TypeError('VethPair.create needs peer: { name }');
+    const ns = namespaceArg(options.namespace, 'namespace');
+    const peerNs = options.peer.namespace === undefined ? ns : namespaceArg(options.peer.namespace, 'peer.namespace');
     const localAttrs = endAttrs(options, '', undefined, options.group);
     const peerOpts = options.peerMac !== undefined ? { ...options.peer, mac: options.peerMac } : options.peer;
     const peerAttrs = endAttrs(peerOpts, 'peer.', options.mtu, options.group, options.txQueues, options.rxQueues);
@@ -116,7 +116,7 @@ export class VethPair {
     }
     const up = options.up ? { flags: C.IFF_UP, change: C.IFF_UP } : {};
     const sameNs = peerNs.equals(ns);
-    if (!sameNs) peerAttrs.netNsFd = peerNs.assertOpen();
+    peerNs.assertOpen();
     // The peer cannot be brought up by the create request itself: veth_newlink configures it
     // before the two ends are tied together, so its open fails with ENOTCONN (and nothing is
     // created). It is set up right after, by name, in its own namespace (as `ip` users must, too).
@@ -126,9 +126,11 @@ export class VethPair {
     const peerName = options.peer.name;
     const describe = () => `create veth ${JSON.stringify(name)} in ${ns.label} with peer ${JSON.stringify(peerName)} in ${peerNs.label}`;
     const conn = await ns.connection();
+    const create = () => conn.request(linkRequest(C.RTM_NEWLINK, newLinkFlags | NLM_F_ECHO, up, localAttrs), { op: 'RTM_NEWLINK', describe });
     let reply;
     try {
-      reply = await conn.request(linkRequest(C.RTM_NEWLINK, newLinkFlags | NLM_F_ECHO, up, localAttrs), { op: 'RTM_NEWLINK', describe });
+      // The peer's namespace is named by fd number: held open until the kernel has answered.
+      reply = await (sameNs ? create() : peerNs.withFd((fd) => ((peerAttrs.netNsFd = fd), create())));
     } catch (e) {
       if (e instanceof NetlinkError && e.code === 'EEXIST') {
         // Tell which end collided; the kernel registers neither when either name is taken.

@@ -33,3 +33,16 @@ export function validateUint(value: unknown, argument: string, min: number, max:
 export function validateMtu(value: unknown, argument = 'mtu'): number {
   return validateUint(value, argument, 68, 0xffffffff >>> 1);
 }
+
+/**
+ * A TCP/UDP port as Node's own sockets accept it (an integer or a string of digits), 0 allowed only
+ * where it means "any free port". Anything else is refused rather than truncated to 16 bits.
+ */
+export function validatePort(value: unknown, argument: string, allowZero: boolean): number {
+  const n = typeof value === 'string' && /^\s*\d{1,5}\s*$/.test(value) ? Number(value) : value;
+  const min = allowZero ? 0 : 1;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > 65535) {
+    throw new InvalidArgumentError(argument, value, `a port is an integer from ${min} to 65535`);
+  }
+  return n;
+}

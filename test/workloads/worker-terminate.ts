@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: MIT
+// Run by test/kernel/reliability.test.ts in a plain Node child, since a defect here aborts the whole
+// process: worker threads doing every kind of namespace work (creates, names, dumps, veth pairs
+// across namespaces, moves, nsids, tun/tap, sockets) are terminated at random moments, ROUNDS
+// times. Prints JSON with the rounds survived and the fd count before and after.
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { Link, Namespace, TunTap, VethPair } from '../../src';
+
+const DUMP_NS = 'wt-dump';
+const fdCount = () => readdirSync('/proc/self/fd').length;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The library's sources and this file transpiled once into a temporary tree: a worker that loaded
+ * TypeScript itself to transpile them would spend a second per round on it.
+ */
+function transpiledCopy(): string {
+  const ts = require('typescript') as typeof import('typescript');
+  const root = join(__dirname, '../..');
+  const out = join(tmpdir(), `vnetkit-worker-terminate-${process.pid}`);
+  const files = [__filename];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(dir, e.name));
+      else if (e.name.endsWith('.ts')) files.push(join(dir, e.name));
+    }
+  };
+  walk(join(root, 'src'));
+  for (const file of files) {
+    const target = join(out, relative(root, file)).replace(/\.ts$/, '.js');
+    const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+      fileName: file,
+    });
+    mkdirSync(dirname(target), { recursive: true });
+    // The addon is found from the package root (node-gyp-build): point the copy back at the real one.
+    writeFileSync(target, outputText.replace(/__dirname, '\.\.', '\.\.'/g, JSON.stringify(root)));
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const rounds = Number(process.argv[2] ?? 100);
+  const copy = transpiledCopy();
+  const workerFile = join(copy, 'test/workloads/worker-terminate.js');
+  // A namespace with a few hundred links: dumping it keeps a worker busy inside the addon's
+  // delivery callbacks, which is where a termination used to abort the process.
+  const dump = await Namespace.create(DUMP_NS);
+  await Promise.all(Array.from({ length: 150 }, (_, i) => VethPair.create({ name: `d${i}`, namespace: dump, peer: { name: `e${i}` } })));
+  await Namespace.current().links(); // the main thread's own I/O thread and sockets are open too
+  const before = fdCount();
+  let survived = 0;
+  for (let i = 0; i < rounds; i++) {
+    const worker = new Worker(workerFile, { workerData: { seed: i } });
+    worker.on('error', () => undefined); // a terminated worker's unfinished promises are not our subject
+    // Most rounds terminate a worker in the middle of its work; every fourth one at any moment,
+    // loading the library included.
+    if (i % 4 !== 0) await new Promise((r) => worker.once('message', r));
+    await sleep(Math.random() * 60);
+    await worker.terminate();
+    survived++;
+  }
+  await Namespace.current().links(); // the main thread's copy still works
+  await sleep(200); // sockets of terminated workers are closed by their I/O threads' teardown
+  const after = fdCount();
+  await dump.delete();
+  rmSync(copy, { recursive: true, force: true });
+  process.stdout.write(JSON.stringify({ rounds, survived, before, after }));
+}
+
+async function work(): Promise<void> {
+  const forever = (f: () => Promise<unknown>) =>
+    void (async () => {
+      for (;;) await f().catch(() => undefined);
+    })();
+  const tag = `${workerData.seed}x${Math.floor(Math.random() * 1e6)}`.slice(0, 9);
+  let n = 0;
+  forever(async () => (await Namespace.open(DUMP_NS)).links());
+  forever(async () => {
+    const ns = await Namespace.create();
+    await ns.links();
+    await ns.setId('auto');
+    await ns.close();
+  });
+  forever(async () => {
+    const ns = await Namespace.create(`wt${tag}${n++ % 4}`);
+    await ns.delete();
+  });
+  forever(async () => {
+    const [a, b] = await Promise.all([Namespace.create(), Namespace.create()]);
+    const pair = await VethPair.create({ name: 'x0', namespace: a, peer: { name: 'y0', namespace: b }, up: true });
+    await pair.local.moveTo(b, { name: 'x1' });
+    const tap = await TunTap.create({ mode: 'tap', namespace: a });
+    await tap.write(Buffer.alloc(60)).catch(() => undefined);
+    await tap.close();
+    const server = await a.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = server.address() as { port: number };
+    const socket = await a.connect({ port, host: '127.0.0.1' });
+    socket.destroy();
+    server.close();
+    await Promise.all([a.close(), b.close()]);
+  });
+  forever(() => Link.list());
+  parentPort!.postMessage('working');
+}
+
+if (isMainThread) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+} else {
+  void work();
+}
