@@ -151,6 +151,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterNamespaceCreateOps(env, exports);
   RegisterSocketOps(env, exports);
   RegisterTunOps(env, exports);
+  RegisterSysctlOps(env, exports);
   return exports;
 }
 

@@ -22,5 +22,6 @@ void RegisterNamespaceOps(Napi::Env env, Napi::Object exports);
 void RegisterNamespaceCreateOps(Napi::Env env, Napi::Object exports);
 void RegisterSocketOps(Napi::Env env, Napi::Object exports);
 void RegisterTunOps(Napi::Env, Napi::Object);
+void RegisterSysctlOps(Napi::Env env, Napi::Object exports);
 
 }  // namespace vnetkit
