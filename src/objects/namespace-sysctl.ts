@@ -3,6 +3,7 @@
 // declaration merging, so namespace.ts keeps to the namespace itself.
 
 import { InvalidArgumentError } from '../errors';
+import { yieldIfBusy } from '../util/slices';
 import { Namespace } from './namespace';
 import { listKeys, readKeys, SysctlEntry, writeKeys } from './sysctl';
 import { HOST_WIDE_NET_KEYS, parseSysctlKey, parseSysctlPrefix, SysctlValue, sysctlValueText } from './sysctl-keys';
@@ -30,6 +31,7 @@ export class NamespaceSysctl {
   get(key: string): Promise<string>;
   get(keys: readonly string[]): Promise<Record<string, string>>;
   async get(key: string | readonly string[]): Promise<string | Record<string, string>> {
+    await yieldIfBusy();
     if (Array.isArray(key)) {
       const keys = (key as readonly string[]).map((k) => parseSysctlKey(k));
       const values = await readKeys(this.namespace, keys);
@@ -56,6 +58,7 @@ export class NamespaceSysctl {
   set(key: string, value: SysctlValue): Promise<string | null>;
   set(values: Readonly<Record<string, SysctlValue | null>>): Promise<Record<string, string | null>>;
   async set(key: string | Readonly<Record<string, SysctlValue | null>>, value?: SysctlValue): Promise<string | null | Record<string, string | null>> {
+    await yieldIfBusy();
     if (typeof key === 'string') {
       const k = parseSysctlKey(key);
       const [old] = await writeKeys(this.namespace, [k], [sysctlValueText(value, k.key)]);
@@ -80,6 +83,7 @@ export class NamespaceSysctl {
    * Equivalent to: `ip netns exec NS sysctl -a -r '^PREFIX'`
    */
   async list(prefix = 'net'): Promise<SysctlEntry[]> {
+    await yieldIfBusy();
     return listKeys(this.namespace, parseSysctlPrefix(prefix), (k) => !HOST_WIDE_NET_KEYS.has(k));
   }
 }

@@ -96,8 +96,22 @@ function refuseHostWideNet(key: string, argument: string, raw: string): void {
   }
 }
 
+// Parsed keys by their spelling: a burst sets the same few keys in many namespaces, and parsing
+// each one again (split, regular expressions) was most of the main thread's time in the benchmark.
+const parsed = new Map<string, Readonly<SysctlKey>>();
+const PARSED_MAX = 4096;
+
 /** A namespace's key (`net.ipv4.ip_forward`, `net/ipv4/ip_forward`, `/proc/sys/net/ipv4/ip_forward`), or InvalidArgumentError. */
-export function parseSysctlKey(raw: unknown, argument = 'key'): SysctlKey {
+export function parseSysctlKey(raw: unknown, argument = 'key'): Readonly<SysctlKey> {
+  const hit = typeof raw === 'string' ? parsed.get(raw) : undefined;
+  if (hit) return hit;
+  const k = Object.freeze(parseUncached(raw, argument));
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(raw as string, k);
+  return k;
+}
+
+function parseUncached(raw: unknown, argument: string): SysctlKey {
   const parts = splitKey(raw, argument);
   refuseNonNet(parts, argument, raw as string);
   if (parts.length < 2) throw new InvalidArgumentError(argument, raw, '"net" is a directory; name a key under it ("net.ipv4.ip_forward")');

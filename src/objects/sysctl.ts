@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Reading and writing a namespace's sysctl files: one namespace-thread job per call, however many
 // keys (native/sysctl.cc opens them there, since /proc/sys/net resolves against the opening
-// thread's namespace), and the native outcomes turned into typed errors.
+// thread's namespace), and the native outcomes turned into typed errors. The public methods pass
+// the burst gate (yieldIfBusy) before they parse their keys, so a burst's parsing is sliced too.
 //
 // Every key goes through /proc/sys. rtnetlink offers some of the same values (IFLA_INET_CONF and
 // IFLA_INET6_CONF in RTM_GETLINK, RTM_GETNETCONF) but is not used: reads would cost a request per
@@ -12,7 +13,6 @@
 
 import { errnoCode, errnoMessage, InvalidArgumentError, SysctlError } from '../errors';
 import { native, SysctlFailureInfo } from '../native/binding';
-import { yieldIfBusy } from '../util/slices';
 import { Namespace } from './namespace';
 import { NamespaceError } from './namespace-errors';
 import { SysctlKey, valueOf } from './sysctl-keys';
@@ -57,7 +57,6 @@ function systemError(e: unknown, ns: Namespace, what: string): Error {
 /** Reads `keys` in one job; rejects with the first key's failure. */
 export async function readKeys(ns: Namespace, keys: readonly SysctlKey[], missing?: MissingHint): Promise<string[]> {
   const fd = ns.assertOpen();
-  await yieldIfBusy();
   const out = await native().sysctlGet(fd, keys.map((k) => k.path)).catch((e: unknown) => {
     throw systemError(e, ns, 'sysctl get');
   });
@@ -78,7 +77,6 @@ export async function writeKeys(ns: Namespace, keys: readonly SysctlKey[], texts
     seen.add(k.path);
   }
   const fd = ns.assertOpen();
-  await yieldIfBusy();
   const r = await native().sysctlSet(fd, keys.map((k) => k.path), [...texts]).catch((e: unknown) => {
     throw systemError(e, ns, 'sysctl set');
   });
@@ -120,7 +118,6 @@ export interface SysctlEntry {
 /** Every entry under `root` (a directory or one key) in one job, sorted by key. */
 export async function listKeys(ns: Namespace, root: SysctlKey, keep: (key: string) => boolean = () => true): Promise<SysctlEntry[]> {
   const fd = ns.assertOpen();
-  await yieldIfBusy();
   const r = await native().sysctlList(fd, root.path).catch((e: unknown) => {
     const err = e as { code?: string };
     if (err?.code === 'ENOENT') {
