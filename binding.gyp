@@ -21,6 +21,7 @@
         "native/ns_sockets.cc",
         "native/packet_io.cc",
         "native/packet_io_js.cc",
+        "native/sysctl.cc",
         "native/tun.cc"
       ],
       "conditions": [

@@ -177,6 +177,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterSocketOps(env, exports);
   RegisterTunOps(env, exports);
   RegisterFaultOps(env, exports);
+  RegisterSysctlOps(env, exports);
   return exports;
 }
 

@@ -28,5 +28,6 @@ void RegisterNamespaceCreateOps(Napi::Env env, Napi::Object exports);
 void RegisterSocketOps(Napi::Env env, Napi::Object exports);
 void RegisterTunOps(Napi::Env, Napi::Object);
 void RegisterFaultOps(Napi::Env env, Napi::Object exports);
+void RegisterSysctlOps(Napi::Env env, Napi::Object exports);
 
 }  // namespace vnetkit

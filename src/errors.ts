@@ -207,3 +207,41 @@ export class TunTapError extends VnetkitError {
     this.reason = init.reason;
   }
 }
+
+/** Why a sysctl was refused; see `SysctlError.reason`. */
+export type SysctlFailure =
+  | 'unknown-key' // ENOENT: no such entry in that namespace (typo, module not loaded, interface gone, host-wide key)
+  | 'read-only' // the entry's mode has no write bit (e.g. net.ipv4.tcp_available_congestion_control)
+  | 'write-only' // get of an action such as net.ipv4.route.flush (mode 0200)
+  | 'invalid-value'; // the kernel refused the value (EINVAL, ERANGE, ...)
+
+/**
+ * The kernel refused a sysctl key or value: an `InvalidArgumentError` (the caller asked for
+ * something that cannot be), with the errno of the refusal as `code`/`errno` and the key, its file,
+ * and the value. A refused `set` wrote nothing: see `notRestored` for the rare exception.
+ */
+export class SysctlError extends InvalidArgumentError {
+  override name = 'SysctlError';
+  /** Negative errno, as Node reports system errors on Linux. */
+  errno: number;
+  syscall: string;
+  reason: SysctlFailure;
+  /** The key as sysctl(8) spells it, e.g. 'net.ipv4.ip_default_ttl'. */
+  key: string;
+  /** Its file, e.g. '/proc/sys/net/ipv4/ip_default_ttl'. */
+  path: string;
+  /** Keys of the same set() already written and then put back to their old values. */
+  restored: string[] = [];
+  /** Keys written that could not be put back (empty unless the kernel refused the old value too). */
+  notRestored: string[] = [];
+  constructor(message: string, init: { errno: number; syscall: string; reason: SysctlFailure; key: string; path: string; value?: string }) {
+    super(init.value === undefined ? 'key' : `value of ${init.key}`, init.value ?? init.key, message);
+    this.message = message;
+    this.code = errnoCode(init.errno);
+    this.errno = -Math.abs(init.errno);
+    this.syscall = init.syscall;
+    this.reason = init.reason;
+    this.key = init.key;
+    this.path = init.path;
+  }
+}

@@ -4,11 +4,13 @@
 import { native as loadNative } from './native/binding';
 
 // Methods added to Link and Namespace by declaration merging (addresses, routes, neighbours,
-// programs and sockets inside a namespace).
+// programs, sockets and sysctls of a namespace or link).
 import './objects/link-addresses';
 import './objects/namespace-routing';
 import './objects/namespace-exec';
 import './objects/namespace-sockets';
+import './objects/namespace-sysctl';
+import './objects/link-sysctl';
 
 export { Namespace } from './objects/namespace';
 export type { NamespaceCreateOptions, NamedNamespace } from './objects/namespace';
@@ -16,6 +18,10 @@ export { NamespaceError } from './objects/namespace-errors';
 export { NamespaceMonitor } from './objects/namespace-monitor';
 export type { NamespaceEvent } from './objects/namespace-monitor';
 export type { ExecResult } from './objects/namespace-exec';
+export { NamespaceSysctl } from './objects/namespace-sysctl';
+export { LinkSysctl } from './objects/link-sysctl';
+export type { SysctlEntry } from './objects/sysctl';
+export type { SysctlValue } from './objects/sysctl-keys';
 export { Link } from './objects/link';
 export { VethPair, LinkExistsError } from './objects/veth-pair';
 export type { VethPairOptions, VethEndOptions } from './objects/veth-pair';
@@ -47,8 +53,9 @@ export {
   ClosedError,
   LinkNotFoundError,
   TunTapError,
+  SysctlError,
 } from './errors';
-export type { ExtAck, TunTapFailure } from './errors';
+export type { ExtAck, TunTapFailure, SysctlFailure } from './errors';
 
 // Load the addon now, while the program is importing its modules, rather than in the middle of the
 // first call: dlopen is synchronous, and from a cold page cache it held the event loop ~90 ms

@@ -96,8 +96,31 @@ export interface NativeBinding {
   packetWrite(port: number, packets: Uint8Array | Uint8Array[]): number;
   /** Detaches the port; its PACKET_CLOSED event gives the fd back. */
   packetClose(port: number): void;
+  /** Reads sysctl files (paths under /proc/sys/net/) inside the namespace, all in one namespace-thread job. */
+  sysctlGet(nsFd: number, paths: string[]): Promise<(string | SysctlFailureInfo)[]>;
+  /** Writes them in one job: all opened and read first, then written; a refused write puts the others back (see native/sysctl.cc). */
+  sysctlSet(nsFd: number, paths: string[], values: string[]): Promise<SysctlSetResult>;
+  /** Every file under a /proc/sys/net directory (or that one file, path ''), read in one job. */
+  sysctlList(nsFd: number, path: string): Promise<{ paths: string[]; modes: number[]; values: (string | SysctlFailureInfo)[] }>;
   /** IFLA_TUN_TYPE values (IFF_TUN, IFF_TAP from <linux/if_tun.h>). */
   readonly tunTypes: { tun: number; tap: number };
+}
+
+/** A sysctl file that could not be opened, read or written: negative errno, the call, and its mode bits (-1 when it does not exist). */
+export interface SysctlFailureInfo {
+  errno: number;
+  syscall: string;
+  mode: number;
+}
+
+export interface SysctlSetResult {
+  /** Each file's value before the job (null: write-only). */
+  old: (string | null)[];
+  /** Index of the refused key, -1 if every value was written. */
+  failed: number;
+  error?: SysctlFailureInfo;
+  /** Indexes written and not put back after the refusal. */
+  notRestored: number[];
 }
 
 export interface TunOpenOptions {
