@@ -29,7 +29,7 @@ export { NetnsImmutableError } from './objects/link-moves';
 export type { LinkFilter } from './objects/bulk';
 export { Bridge } from './objects/bridge';
 export type { BridgeCreateOptions, BridgePort } from './objects/bridge';
-export type { BridgeOptions, BridgePortOptions, PortInfo, PortState } from './objects/bridge-options';
+export type { BridgeOptions, BridgePortOptions, PortInfo, PortState } from './rtnl/kinds/bridge-options';
 export type { VlanEntry } from './rtnl/bridge-ops';
 export type { FdbEntry, FdbState } from './rtnl/fdb-ops';
 export type { LinkCreateOptions, LinkSetOptions, LinkRef, LinkListFilter } from './objects/link';

@@ -25,7 +25,11 @@ const INCLUDES = [
   'sys/socket.h', 'sys/ioctl.h', 'linux/netlink.h', 'linux/rtnetlink.h', 'linux/if.h',
   'linux/if_link.h', 'linux/if_addr.h', 'linux/neighbour.h', 'linux/if_tun.h', 'linux/veth.h',
   'linux/if_bridge.h', 'linux/net_namespace.h', 'linux/if_arp.h', 'linux/sockios.h', 'linux/icmpv6.h',
+  'linux/if_tunnel.h', 'linux/if_bonding.h', 'linux/if_ether.h', 'linux/if_vlan.h', 'asm/byteorder.h',
 ];
+// Names whose header value is a byte-swapped macro (not an integer constant expression for the
+// compile-time check); evaluated through __be16_to_cpu instead. Filled from `be16` selectors.
+const BE16 = new Set();
 // Headers scanned for names. Selectors may narrow this (IFF_* means different things in if.h and
 // if_tun.h, so each group scans only its own header for that prefix).
 const SCANNED = INCLUDES.filter((h) => h.startsWith('linux/'));
@@ -54,6 +58,21 @@ const GROUPS = [
       { prefix: 'IF_LINK_MODE_', headers: ['linux/if.h', 'linux/if_link.h'] },
       { prefix: 'IFLA_' },
       { prefix: 'VETH_INFO_' },
+      // Link kind drivers (src/rtnl/kinds/): modes and flags of their IFLA_INFO_DATA.
+      { prefix: 'MACVLAN_MODE_', headers: ['linux/if_link.h'] },
+      { prefix: 'MACVLAN_FLAG_', headers: ['linux/if_link.h'] },
+      { prefix: 'MACVLAN_MACADDR_', headers: ['linux/if_link.h'] },
+      { prefix: 'IPVLAN_MODE_', headers: ['linux/if_link.h'] },
+      { prefix: 'IPVLAN_F_', headers: ['linux/if_link.h'] },
+      { prefix: 'VXLAN_DF_', headers: ['linux/if_link.h'] },
+      { prefix: 'GENEVE_DF_', headers: ['linux/if_link.h'] },
+      { prefix: 'IN6_ADDR_GEN_MODE_', headers: ['linux/if_link.h'] },
+      { prefix: 'BOND_MODE_', headers: ['linux/if_bonding.h'] },
+      { prefix: 'VLAN_FLAG_', headers: ['linux/if_vlan.h'] },
+      { names: ['ETH_P_8021Q', 'ETH_P_8021AD'] },
+      // Bits of the big-endian IFLA_GRE_[IO]FLAGS, as the field reads once byte-swapped to host order
+      // (the schema declares it 'be'); the header defines them already swapped (__cpu_to_be16).
+      { names: ['GRE_CSUM', 'GRE_KEY', 'GRE_SEQ'], be16: true },
       { prefix: 'BRIDGE_VLAN_INFO_' },
       { prefix: 'BRIDGE_FLAGS_' },
       { prefix: 'BRIDGE_MODE_' },
@@ -114,7 +133,10 @@ function selectNames(group, scans) {
   const out = [];
   for (const sel of group.selectors) {
     let names;
-    if (sel.names) names = sel.names;
+    if (sel.names) {
+      names = sel.names;
+      if (sel.be16) for (const n of names) BE16.add(n);
+    }
     else {
       const all = (sel.headers ?? SCANNED).flatMap((h) => scans.get(h));
       names = all.filter((n) => n.startsWith(sel.prefix) && !n.startsWith('__')).sort();
@@ -142,7 +164,8 @@ function cSource(names) {
       'unsigned long: U(x), unsigned long long: U(x))',
     'int main(void) {');
   const first = lines.length + 1; // 1-based line of the first name, for mapping errors back
-  names.forEach((n, i) => lines.push(`  { static char c${i}[(${n}) == (${n}) ? 1 : -1]; (void)c${i}; P(${n}); }`));
+  names.forEach((n, i) =>
+    lines.push(BE16.has(n) ? `  { P((unsigned int)__be16_to_cpu(${n})); }` : `  { static char c${i}[(${n}) == (${n}) ? 1 : -1]; (void)c${i}; P(${n}); }`));
   lines.push('  return 0;', '}', '');
   return { text: lines.join('\n'), first };
 }

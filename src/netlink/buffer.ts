@@ -42,6 +42,9 @@ let slab = new Uint8Array(SLAB_BYTES);
 let slabView = new DataView(slab.buffer);
 let slabUsed = 0;
 
+// Each setter reserves before it reads `this.view`: reserve() may move the bytes to a new buffer,
+// and `this.view.setX(this.reserve(n), ...)` would write through the old view (JS evaluates the
+// callee first), past its end once a writer outgrew 256 bytes.
 export class Writer {
   private buf: Uint8Array;
   private view: DataView;
@@ -104,28 +107,36 @@ export class Writer {
   }
 
   u8(v: number): void {
-    this.view.setUint8(this.reserve(1), v);
+    const at = this.reserve(1);
+    this.view.setUint8(at, v);
   }
   u16(v: number, be = false): void {
-    this.view.setUint16(this.reserve(2), v, !be && LITTLE);
+    const at = this.reserve(2);
+    this.view.setUint16(at, v, !be && LITTLE);
   }
   u32(v: number, be = false): void {
-    this.view.setUint32(this.reserve(4), v >>> 0, !be && LITTLE);
+    const at = this.reserve(4);
+    this.view.setUint32(at, v >>> 0, !be && LITTLE);
   }
   s8(v: number): void {
-    this.view.setInt8(this.reserve(1), v);
+    const at = this.reserve(1);
+    this.view.setInt8(at, v);
   }
   s16(v: number, be = false): void {
-    this.view.setInt16(this.reserve(2), v, !be && LITTLE);
+    const at = this.reserve(2);
+    this.view.setInt16(at, v, !be && LITTLE);
   }
   s32(v: number, be = false): void {
-    this.view.setInt32(this.reserve(4), v, !be && LITTLE);
+    const at = this.reserve(4);
+    this.view.setInt32(at, v, !be && LITTLE);
   }
   u64(v: bigint, be = false): void {
-    this.view.setBigUint64(this.reserve(8), v, !be && LITTLE);
+    const at = this.reserve(8);
+    this.view.setBigUint64(at, v, !be && LITTLE);
   }
   s64(v: bigint, be = false): void {
-    this.view.setBigInt64(this.reserve(8), v, !be && LITTLE);
+    const at = this.reserve(8);
+    this.view.setBigInt64(at, v, !be && LITTLE);
   }
   bytes(b: Uint8Array): void {
     const at = this.reserve(b.length);

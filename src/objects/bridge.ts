@@ -18,7 +18,7 @@ import {
   PortInfo,
   portInfoFrom,
   portAttrs,
-} from './bridge-options';
+} from '../rtnl/kinds/bridge-options';
 import { Link } from './link';
 import { Namespace } from './namespace';
 
@@ -69,17 +69,17 @@ export class Bridge {
    * Equivalent to: `ip link add NAME type bridge [stp_state 1] [forward_delay N] ...` / `brctl addbr NAME`
    */
   static async create(name: string, options: BridgeCreateOptions = {}): Promise<Bridge> {
-    const data = bridgeAttrs(options, options.stp === true);
+    const { namespace, mtu, mac, up, group, ...data } = options;
     try {
       const link = await Link.create({
         kind: 'bridge',
         name,
-        ...(options.namespace ? { namespace: options.namespace } : {}),
-        ...(options.mtu !== undefined ? { mtu: options.mtu } : {}),
-        ...(options.mac !== undefined ? { mac: options.mac } : {}),
-        ...(options.up ? { up: true } : {}),
-        ...(options.group !== undefined ? { group: options.group } : {}),
-        ...(Object.keys(data).length ? { data } : {}),
+        ...(namespace ? { namespace } : {}),
+        ...(mtu !== undefined ? { mtu } : {}),
+        ...(mac !== undefined ? { mac } : {}),
+        ...(up ? { up: true } : {}),
+        ...(group !== undefined ? { group } : {}),
+        data,
       });
       return new Bridge(link);
     } catch (e) {

@@ -1,31 +1,34 @@
 // SPDX-License-Identifier: MIT
-// Link.create's input: the IFLA_* attributes its options stand for, checked before the kernel, and
-// the error for a link kind the kernel does not have.
+// Link.create's and link.set's input types. The checks and the attributes behind them live in rtnl
+// (link-common.ts for the options every link has, kinds/<kind>.ts for the kind's own).
 
-import { KernelFeatureError, NetlinkError } from '../errors';
-import { Values } from '../netlink/codec';
-import { parseMac } from '../util/addr';
-import { validateIfName, validateMtu, validateUint } from '../util/validate';
+import { KindOptions, KnownLinkKind, LinkKind } from '../rtnl/kinds';
+import { LinkBasics } from '../rtnl/link-common';
+import type { Link } from './link';
 import type { Namespace } from './namespace';
 
-/** Options common to every link kind at creation. */
-export interface LinkCreateOptions {
-  /** Link kind (IFLA_INFO_KIND): 'veth', 'bridge', 'dummy', 'macvlan', ... */
-  kind: string;
-  /** Interface name, 1..15 bytes. */
-  name: string;
+/** A link given by object, name or index (names and indexes are looked up where the option says). */
+export type LinkArg = Link | { readonly link: Link } | string | number;
+
+/** Options of `Link.create`; `data` holds the options of the kind (typed for the kinds vnetkit knows). */
+export interface LinkCreateOptions<K extends LinkKind = LinkKind> extends LinkBasics {
+  /** Link kind (IFLA_INFO_KIND): 'veth', 'bridge', 'macvlan', 'vxlan', 'dummy', ... */
+  kind: K;
   /** Namespace to create it in (default: the current one). */
   namespace?: Namespace;
-  mtu?: number;
-  /** MAC address, 'aa:bb:cc:dd:ee:ff'. */
-  mac?: string;
-  txqlen?: number;
-  /** Device group (IFLA_GROUP); bulk deletes use it. */
-  group?: number;
-  /** ifalias. */
-  alias?: string;
   /** Bring the link up in the same request. */
   up?: boolean;
+  /**
+   * The device the new link sits on (IFLA_LINK): macvlan, macvtap, ipvlan and vlan need one. A
+   * `Link` may be in another namespace than `namespace` (CNI's macvlan: a host NIC's macvlan for a
+   * container); the link is then created on the parent's side and lands in `namespace` in the same
+   * request. A name or index is looked up in `parentNamespace` (default: `namespace`).
+   */
+  parent?: LinkArg;
+  /** Where a `parent` given by name or index is (default: `namespace`). */
+  parentNamespace?: Namespace;
+  /** Make the new link a port of this bridge (or other master), in the same namespace. */
+  master?: LinkArg;
   /**
    * Transmit / receive queues (IFLA_NUM_TX_QUEUES / IFLA_NUM_RX_QUEUES), 1..4096. For 'veth' both
    * ends default to 1 (see VethPair's `txQueues` for why it is sent); other kinds get the
@@ -33,10 +36,10 @@ export interface LinkCreateOptions {
    */
   txQueues?: number;
   rxQueues?: number;
-  /** For kind 'veth': the other end. */
-  peer?: { name: string; mac?: string; mtu?: number; txQueues?: number; rxQueues?: number };
-  /** Kind-specific IFLA_INFO_DATA attributes, by schema key (escape hatch for kinds without a class). */
-  data?: Values;
+  /** For kind 'veth': the other end (same as `data.peer`). */
+  peer?: LinkBasics;
+  /** The kind's own options (IFLA_INFO_DATA), e.g. `{ mode: 'bridge' }` for a macvlan. */
+  data?: K extends KnownLinkKind ? KindOptions<K> : never;
 }
 
 /** Changes accepted by `link.set()`. */
@@ -48,29 +51,4 @@ export interface LinkSetOptions {
   txqlen?: number;
   group?: number;
   alias?: string;
-}
-
-/** Turns the kernel's answer to an unknown link kind into an error that says what is missing. */
-export function kindError(kind: string) {
-  return (err: NetlinkError): Error => {
-    if (err.code === 'EOPNOTSUPP' && /unknown device type/i.test(err.kernelMessage ?? 'unknown device type')) {
-      return new KernelFeatureError(
-        { errno: err.errno, op: err.op, ...(err.request ? { request: err.request } : {}), ...(err.extack ? { extack: err.extack } : {}) },
-        `link kind "${kind}"`,
-        `The running kernel has no "${kind}" link type (not built in, and its module cannot be loaded)`,
-      );
-    }
-    return err;
-  };
-}
-
-/** Common IFLA_* attributes from creation options; `prefix` names the argument in errors ('peer.'). */
-export function linkAttrsFromOptions(o: { name: string; mtu?: number; mac?: string; txqlen?: number; group?: number; alias?: string }, prefix: string): Values {
-  const attrs: Values = { ifname: validateIfName(o.name, `${prefix}name`) };
-  if (o.mtu !== undefined) attrs.mtu = validateMtu(o.mtu, `${prefix}mtu`);
-  if (o.mac !== undefined) attrs.address = parseMac(o.mac, `${prefix}mac`);
-  if (o.txqlen !== undefined) attrs.txqlen = validateUint(o.txqlen, `${prefix}txqlen`, 0, 0xffffffff);
-  if (o.group !== undefined) attrs.group = validateUint(o.group, `${prefix}group`, 0, 0xffffffff);
-  if (o.alias !== undefined) attrs.ifalias = o.alias;
-  return attrs;
 }

@@ -10,14 +10,16 @@ import { NLM_F_ECHO } from '../netlink/constants';
 import { NlMsg } from '../netlink/message';
 import { RequestOptions } from '../netlink/multiplexer';
 import * as C from '../rtnl/constants';
-import { decodeLinkPayload, flagNames, linkInfoOf, linkRequest, summarizeLink, LinkStats, newLinkFlags, OperState, operStateName, toStats, queueAttrs } from '../rtnl/link-ops';
+import { KindData, kindDriver, KnownLinkKind, LinkKind } from '../rtnl/kinds';
+import { decodeLinkPayload, flagNames, linkInfoOf, linkRequest, summarizeLink, LinkStats, OperState, operStateName, toStats } from '../rtnl/link-ops';
 import { parseMac } from '../util/addr';
 import { mapInSlices, yieldIfBusy } from '../util/slices';
 import { validateIfName, validateMtu, validateUint } from '../util/validate';
-import { kindError, linkAttrsFromOptions, LinkCreateOptions, LinkSetOptions } from './link-options';
+import { createLink, resolveLink } from './link-create';
+import { LinkArg, LinkCreateOptions, LinkSetOptions } from './link-options';
 import { Namespace, namespaceArg } from './namespace';
 
-export type { LinkCreateOptions, LinkSetOptions } from './link-options';
+export type { LinkArg, LinkCreateOptions, LinkSetOptions } from './link-options';
 
 export type LinkRef = string | number;
 
@@ -34,7 +36,7 @@ function validateLinkRef(ref: LinkRef): void {
   else validateIfName(ref);
 }
 
-export class Link {
+export class Link<K extends LinkKind = LinkKind> {
   /** Interface index (ifindex), unique within its namespace. */
   index: number;
   name: string;
@@ -46,8 +48,11 @@ export class Link {
   /** The raw IFF_* flag word. */
   flagBits: number;
   operState: OperState;
-  /** Link kind from IFLA_INFO_KIND ('veth', 'bridge', ...); undefined for plain devices such as lo. */
-  kind: string | undefined;
+  /**
+   * Link kind from IFLA_INFO_KIND ('veth', 'bridge', 'macvlan', ...); undefined for plain devices
+   * such as lo. Kinds vnetkit has no driver for are reported as the kernel names them.
+   */
+  kind: K | undefined;
   /** Index of the master (bridge) this link is a port of. */
   masterIndex: number | undefined;
   /** IFLA_LINK: for a veth, the peer's index (in the namespace given by linkNetnsid). */
@@ -84,7 +89,7 @@ export class Link {
     this.mtu = (attrs.mtu as number | undefined) ?? 0;
     this.mac = attrs.address as string | undefined;
     this.operState = operStateName(attrs.operstate as number | undefined);
-    this.kind = linkinfo?.kind as string | undefined;
+    this.kind = linkinfo?.kind as K | undefined;
     this.masterIndex = attrs.master as number | undefined;
     this.parentIndex = attrs.link as number | undefined;
     this.linkNetnsid = attrs.linkNetnsid as number | undefined;
@@ -102,6 +107,24 @@ export class Link {
   /** IFLA_LINKINFO alone (kind and kind-specific data): cheaper than `attributes.linkinfo`. */
   get linkInfo(): Values | undefined {
     return this.decoded ? (this.decoded.attrs.linkinfo as Values | undefined) : linkInfoOf(this.payload);
+  }
+
+  /**
+   * The kind's own settings (IFLA_INFO_DATA) as its driver decodes them: `{ mode: 'bridge', ... }`
+   * for a macvlan, `{ vni, remote, dstport, ... }` for a vxlan. Undefined for links without a
+   * kind; the decoded attributes (or raw bytes) for kinds vnetkit has no driver for.
+   */
+  get data(): KindData<K> | undefined {
+    const info = this.linkInfo;
+    if (!info || this.kind === undefined) return undefined;
+    const driver = kindDriver(this.kind);
+    if (!driver) return info.data as KindData<K> | undefined;
+    return driver.decode((info.data as Values | undefined) ?? {}) as KindData<K>;
+  }
+
+  /** True when this link is of `kind`; narrows `data` to that kind's view. */
+  isKind<T extends KnownLinkKind>(kind: T): this is Link<T> {
+    return this.kind === (kind as string);
   }
 
   /** Interface counters as of the last read (`refresh()` re-reads them). */
@@ -177,37 +200,15 @@ export class Link {
   }
 
   /**
-   * Creates a link. For 'veth', `peer.name` names the other end (created in the same namespace).
+   * Creates a link of any kind; `data` holds the kind's own options, typed per kind. Kinds that sit
+   * on another device (macvlan, macvtap, ipvlan, vlan) take `parent`, which may be in another
+   * namespace than the new link (see LinkCreateOptions.parent). A kind the kernel lacks fails with
+   * KernelFeatureError; bad options fail with InvalidArgumentError before anything is sent.
    *
-   * Equivalent to: `ip link add NAME [mtu M] [address MAC] type KIND [peer name PEER]`
+   * Equivalent to: `ip link add NAME [link PARENT] [netns NS] [mtu M] [address MAC] type KIND [kind options]`
    */
-  static async create(opts: LinkCreateOptions): Promise<Link> {
-    await yieldIfBusy();
-    const ns = namespaceArg(opts.namespace, 'namespace');
-    const attrs = linkAttrsFromOptions(opts, '');
-    if (typeof opts.kind !== 'string' || !opts.kind) throw new TypeError('kind must be a link kind such as "veth" or "bridge"');
-    const linkinfo: Values = { kind: opts.kind };
-    let describe = `create ${opts.kind} ${JSON.stringify(opts.name)}`;
-    if (opts.kind === 'veth') {
-      const peer = opts.peer;
-      if (!peer) throw new TypeError('a veth needs peer: { name }');
-      const peerAttrs = linkAttrsFromOptions(peer, 'peer.');
-      Object.assign(attrs, queueAttrs(opts.txQueues, opts.rxQueues, '', 1));
-      Object.assign(peerAttrs, queueAttrs(peer.txQueues ?? opts.txQueues, peer.rxQueues ?? opts.rxQueues, 'peer.', 1));
-      linkinfo.data = { peer: { header: {}, attrs: peerAttrs } };
-      describe += ` (peer ${JSON.stringify(peer.name)})`;
-    } else {
-      if (opts.data) linkinfo.data = opts.data;
-      Object.assign(attrs, queueAttrs(opts.txQueues, opts.rxQueues));
-    }
-    attrs.linkinfo = linkinfo;
-    const header = opts.up ? { flags: C.IFF_UP, change: C.IFF_UP } : {};
-    const msgs = await Link.send(ns, linkRequest(C.RTM_NEWLINK, newLinkFlags | NLM_F_ECHO, header, attrs), {
-      op: 'RTM_NEWLINK',
-      describe,
-      mapError: kindError(opts.kind),
-    });
-    return Link.fromEcho(ns, msgs, opts.name);
+  static create<T extends LinkKind>(opts: LinkCreateOptions<T>): Promise<Link<T>> {
+    return createLink(opts);
   }
 
   /**
@@ -335,16 +336,30 @@ export class Link {
   }
 
   /**
-   * Makes this link a port of `master` (a bridge, bond ...), or detaches it with null.
+   * Makes this link a port of `master` (a Bridge, a bond, or a link name or index in this link's
+   * namespace), or detaches it with null.
    *
    * Equivalent to: `ip link set dev NAME master BR` / `ip link set dev NAME nomaster`
    */
-  async setMaster(master: Link | null): Promise<void> {
-    if (master && !master.namespace.equals(this.namespace)) {
-      throw new InvalidArgumentError('master', master.name, `it is in ${master.namespace.label} and ${JSON.stringify(this.name)} is in ${this.namespace.label}; a port must be in its master's namespace`);
+  async setMaster(master: LinkArg | null): Promise<void> {
+    const m = master === null ? null : await resolveLink(master, 'master', this.namespace);
+    if (m && !m.namespace.equals(this.namespace)) {
+      throw new InvalidArgumentError('master', m.name, `it is in ${m.namespace.label} and ${JSON.stringify(this.name)} is in ${this.namespace.label}; a port must be in its master's namespace`);
     }
-    await this.change({}, { master: master ? master.index : 0 }, master ? `set master ${JSON.stringify(master.name)}` : 'set nomaster');
+    await this.change({}, { master: m ? m.index : 0 }, m ? `set master ${JSON.stringify(m.name)}` : 'set nomaster');
     await this.refresh();
+  }
+
+  /**
+   * Deletes the link if it still exists, for `await using link = await Link.create(...)`: a link
+   * made for a scope goes with it (for a veth, both ends).
+   *
+   * Equivalent to: `ip link del dev NAME` (no error if it is gone)
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.delete().catch((e: unknown) => {
+      if (!(e instanceof LinkNotFoundError)) throw e;
+    });
   }
 
   [inspect.custom](): Record<string, unknown> {

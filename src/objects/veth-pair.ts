@@ -4,19 +4,22 @@
 // nothing to move afterwards, the CNI "bridge"/"ptp" flow in one request.
 
 import { InvalidArgumentError, LinkNotFoundError, NetlinkError, VnetkitError } from '../errors';
-import { Values } from '../netlink/codec';
-import { NLM_F_ECHO } from '../netlink/constants';
 import * as C from '../rtnl/constants';
-import { linkRequest, newLinkFlags, queueAttrs } from '../rtnl/link-ops';
-import { parseMac } from '../util/addr';
+import { VethPeerSpec } from '../rtnl/kinds/veth';
+import { linkRequest } from '../rtnl/link-ops';
+import { newLinkRequest, NewLinkSpec } from '../rtnl/link-request';
 import { yieldIfBusy } from '../util/slices';
-import { validateIfName, validateMtu, validateUint } from '../util/validate';
 import { Link } from './link';
+import { linkOf } from './link-create';
+import { LinkArg } from './link-options';
 import { Namespace, namespaceArg } from './namespace';
 
 export interface VethEndOptions {
   name: string;
-  /** Namespace of this end (default: the current namespace). */
+  /**
+   * Namespace of this end. Default: the current namespace for the local end; for the peer, the
+   * local end's namespace.
+   */
   namespace?: Namespace;
   mac?: string;
   mtu?: number;
@@ -46,7 +49,7 @@ export interface VethPairOptions extends VethEndOptions {
   /** Device group of both ends (IFLA_GROUP), e.g. for a later bulk delete. */
   group?: number;
   /** Make the local end a port of this bridge (or other master) in the same request. */
-  master?: Link;
+  master?: LinkArg;
 }
 
 /** A name was already taken; `end` says which one. Nothing was created. */
@@ -63,16 +66,6 @@ export class LinkExistsError extends NetlinkError {
       `The ${end} end's name ${JSON.stringify(linkName)} is already taken in ${namespaceLabel}`,
     );
   }
-}
-
-function endAttrs(o: VethEndOptions, prefix: string, mtu: number | undefined, group: number | undefined, txQueues?: number, rxQueues?: number): Values {
-  const attrs: Values = { ifname: validateIfName(o.name, `${prefix}name`) };
-  const m = o.mtu ?? mtu;
-  if (m !== undefined) attrs.mtu = validateMtu(m, `${prefix}mtu`);
-  if (o.mac !== undefined) attrs.address = parseMac(o.mac, `${prefix}mac`);
-  if (group !== undefined) attrs.group = validateUint(group, 'group', 0, 0xffffffff);
-  Object.assign(attrs, queueAttrs(o.txQueues ?? txQueues, o.rxQueues ?? rxQueues, prefix, 1));
-  return attrs;
 }
 
 async function exists(name: string, ns: Namespace): Promise<boolean> {
@@ -101,36 +94,54 @@ export class VethPair {
    */
   static async create(options: VethPairOptions): Promise<VethPair> {
     await yieldIfBusy();
-    if (!options.peer) throw new TypeError('VethPair.create needs peer: { name }');
+    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'expected { name, peer: { name } }');
+    if (!options.peer || typeof options.peer !== 'object') throw new InvalidArgumentError('peer', options.peer, 'VethPair.create needs peer: { name }');
     const ns = namespaceArg(options.namespace, 'namespace');
     const peerNs = options.peer.namespace === undefined ? ns : namespaceArg(options.peer.namespace, 'peer.namespace');
-    const localAttrs = endAttrs(options, '', undefined, options.group);
-    const peerOpts = options.peerMac !== undefined ? { ...options.peer, mac: options.peerMac } : options.peer;
-    const peerAttrs = endAttrs(peerOpts, 'peer.', options.mtu, options.group, options.txQueues, options.rxQueues);
-    if (options.mtu !== undefined) localAttrs.mtu = validateMtu(options.mtu);
-    if (options.master) {
-      if (!options.master.namespace.equals(ns)) {
-        throw new InvalidArgumentError('master', options.master.name, `it is in ${options.master.namespace.label}, the local end would be in ${ns.label}`);
+    const p = options.peer;
+    const peer: VethPeerSpec = { name: p.name };
+    const peerMtu = p.mtu ?? options.mtu;
+    const peerMac = options.peerMac ?? p.mac;
+    const txQueues = p.txQueues ?? options.txQueues;
+    const rxQueues = p.rxQueues ?? options.rxQueues;
+    if (peerMtu !== undefined) peer.mtu = peerMtu;
+    if (peerMac !== undefined) peer.mac = peerMac;
+    if (options.group !== undefined) peer.group = options.group;
+    if (txQueues !== undefined) peer.txQueues = txQueues;
+    if (rxQueues !== undefined) peer.rxQueues = rxQueues;
+    const spec: NewLinkSpec = { kind: 'veth', name: options.name, data: { peer } };
+    if (options.mtu !== undefined) spec.mtu = options.mtu;
+    if (options.mac !== undefined) spec.mac = options.mac;
+    if (options.group !== undefined) spec.group = options.group;
+    if (options.txQueues !== undefined) spec.txQueues = options.txQueues;
+    if (options.rxQueues !== undefined) spec.rxQueues = options.rxQueues;
+    if (options.up) spec.up = true;
+    if (options.master !== undefined) {
+      const master = linkOf(options.master);
+      if (!master) throw new InvalidArgumentError('master', options.master, 'expected a Link or Bridge in the local end\'s namespace');
+      if (!master.namespace.equals(ns)) {
+        throw new InvalidArgumentError('master', master.name, `it is in ${master.namespace.label}, the local end would be in ${ns.label}`);
       }
-      localAttrs.master = options.master.index;
+      spec.master = master.index;
     }
-    const up = options.up ? { flags: C.IFF_UP, change: C.IFF_UP } : {};
     const sameNs = peerNs.equals(ns);
     peerNs.assertOpen();
+    // Checked (and, in one namespace, built) before anything is sent; across namespaces the request
+    // is built once the peer's namespace fd is held.
+    const request = sameNs ? newLinkRequest(spec) : undefined;
     // The peer cannot be brought up by the create request itself: veth_newlink configures it
     // before the two ends are tied together, so its open fails with ENOTCONN (and nothing is
     // created). It is set up right after, by name, in its own namespace (as `ip` users must, too).
-    localAttrs.linkinfo = { kind: 'veth', data: { peer: { header: {}, attrs: peerAttrs } } };
     // Captured now: the describe functions run later, and only if a request fails.
     const name = options.name;
     const peerName = options.peer.name;
     const describe = () => `create veth ${JSON.stringify(name)} in ${ns.label} with peer ${JSON.stringify(peerName)} in ${peerNs.label}`;
     const conn = await ns.connection();
-    const create = () => conn.request(linkRequest(C.RTM_NEWLINK, newLinkFlags | NLM_F_ECHO, up, localAttrs), { op: 'RTM_NEWLINK', describe });
+    const create = () => conn.request(request ?? newLinkRequest(spec), { op: 'RTM_NEWLINK', describe });
     let reply;
     try {
       // The peer's namespace is named by fd number: held open until the kernel has answered.
-      reply = await (sameNs ? create() : peerNs.withFd((fd) => ((peerAttrs.netNsFd = fd), create())));
+      reply = await (sameNs ? create() : peerNs.withFd((fd) => ((peer.netNsFd = fd), create())));
     } catch (e) {
       if (e instanceof NetlinkError && e.code === 'EEXIST') {
         // Tell which end collided; the kernel registers neither when either name is taken.

@@ -1,25 +1,13 @@
 // SPDX-License-Identifier: MIT
 // IFLA_LINKINFO: the link kind and its kind-specific data. The data's format is selected by the
-// kind (a sub-message); each kind lives in its own file under kinds/ and is registered here.
+// kind (a sub-message); each kind's driver lives in its own file under kinds/, registered in
+// kinds/index.ts.
 
-import { AttrSet, defineAttrs } from '../netlink/schema';
+import { defineAttrs } from '../netlink/schema';
 import * as C from './constants';
-import { bridgeAttrs } from './kinds/bridge';
-import { bridgePortAttrs } from './kinds/bridge-port';
-import { tunAttrs } from './kinds/tun';
-import { vethAttrs } from './kinds/veth';
+import { linkKinds, linkSlaveKinds } from './kinds';
 
-/** IFLA_INFO_DATA formats by IFLA_INFO_KIND. A kind missing here is still decoded, as raw bytes. */
-export const linkKinds: Readonly<Record<string, AttrSet>> = {
-  veth: vethAttrs,
-  bridge: bridgeAttrs,
-  tun: tunAttrs,
-};
-
-/** IFLA_INFO_SLAVE_DATA formats by IFLA_INFO_SLAVE_KIND (the port's view of its master). */
-export const linkSlaveKinds: Readonly<Record<string, AttrSet>> = {
-  bridge: bridgePortAttrs,
-};
+export { linkKinds, linkSlaveKinds } from './kinds';
 
 export const linkInfoAttrs = defineAttrs('linkinfo', {
   // NLA_STRING in the kernel's policy; sent without a NUL, byte for byte as iproute2 does.

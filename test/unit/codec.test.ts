@@ -154,3 +154,22 @@ describe('struct codec', () => {
     expect(() => defineStruct('bad', 4, [{ name: 'a', type: 'u8' }])).toThrow(/add up to 1/);
   });
 });
+
+describe('Writer', () => {
+  test('numbers written as it outgrows its buffer land in the new one (a 1,128-byte link message)', () => {
+    const w = new Writer();
+    for (let i = 0; i < 300; i++) {
+      w.u16(i);
+      w.u32(i * 65537);
+      w.u8(i & 0xff);
+      w.s32(-i);
+      w.u64(BigInt(i));
+    }
+    const b = Buffer.from(w.finish());
+    expect(b.length).toBe(300 * 19);
+    expect(b.readUInt16LE(18 * 19)).toBe(18);
+    expect(b.readUInt32LE(299 * 19 + 2)).toBe((299 * 65537) >>> 0);
+    expect(b.readInt32LE(299 * 19 + 7)).toBe(-299);
+    expect(b.readBigUInt64LE(299 * 19 + 11)).toBe(299n);
+  });
+});

@@ -4,6 +4,8 @@
 
 import { defineAttrs } from '../../netlink/schema';
 import * as C from '../constants';
+import { bridgeAttrs as bridgeOptionAttrs, BridgeOptions, bridgeOptionsFrom } from './bridge-options';
+import { defineKind } from './driver';
 
 export const bridgeAttrs = defineAttrs('bridge', {
   forwardDelay: { id: C.IFLA_BR_FORWARD_DELAY, type: 'u32', orig: 'IFLA_BR_FORWARD_DELAY' },
@@ -52,4 +54,17 @@ export const bridgeAttrs = defineAttrs('bridge', {
   vlanStatsPerPort: { id: C.IFLA_BR_VLAN_STATS_PER_PORT, type: 'u8', orig: 'IFLA_BR_VLAN_STATS_PER_PORT' },
   multiBoolopt: { id: C.IFLA_BR_MULTI_BOOLOPT, type: 'binary', orig: 'IFLA_BR_MULTI_BOOLOPT' },
   mcastQuerierState: { id: C.IFLA_BR_MCAST_QUERIER_STATE, type: 'binary', orig: 'IFLA_BR_MCAST_QUERIER_STATE' },
+});
+
+/** The bridge's options as the kernel reports them (times in seconds), with its bridge and root ids. */
+export type BridgeData = ReturnType<typeof bridgeOptionsFrom>;
+
+export const bridge = defineKind<BridgeOptions, BridgeData>({
+  kind: 'bridge',
+  schema: bridgeAttrs,
+  encode(o) {
+    const a = bridgeOptionAttrs(o, o.stp === true);
+    return Object.keys(a).length ? a : undefined;
+  },
+  decode: bridgeOptionsFrom,
 });

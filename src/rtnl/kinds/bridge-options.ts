@@ -2,9 +2,9 @@
 // Bridge and bridge-port options in user units (seconds, booleans), mapped to the kernel's IFLA_BR_*
 // and IFLA_BRPORT_* attributes. Times go to the kernel in clock_t (hundredths of a second).
 
-import { InvalidArgumentError } from '../errors';
-import { Values } from '../netlink/codec';
-import * as C from '../rtnl/constants';
+import { InvalidArgumentError } from '../../errors';
+import { Values } from '../../netlink/codec';
+import * as C from '../constants';
 
 export interface BridgeOptions {
   /** Spanning tree on/off (`brctl stp br on|off`). */
