@@ -143,6 +143,15 @@ export class EncodeError extends VnetkitError {
   }
 }
 
+/** A value as JSON where it has a JSON form; BigInts, functions and cycles must not throw here. */
+function showValue(value: unknown): string {
+  try {
+    return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
 /** Bad input caught before anything was sent to the kernel. */
 export class InvalidArgumentError extends VnetkitError {
   override name = 'InvalidArgumentError';
@@ -152,7 +161,7 @@ export class InvalidArgumentError extends VnetkitError {
     readonly value: unknown,
     reason: string,
   ) {
-    super(`invalid ${argument} ${JSON.stringify(value)}: ${reason}`, 'ERR_INVALID_ARG_VALUE');
+    super(`invalid ${argument} ${showValue(value)}: ${reason}`, 'ERR_INVALID_ARG_VALUE');
   }
 }
 

@@ -25,7 +25,7 @@ const INCLUDES = [
   'sys/socket.h', 'sys/ioctl.h', 'linux/netlink.h', 'linux/rtnetlink.h', 'linux/if.h',
   'linux/if_link.h', 'linux/if_addr.h', 'linux/neighbour.h', 'linux/if_tun.h', 'linux/veth.h',
   'linux/if_bridge.h', 'linux/net_namespace.h', 'linux/if_arp.h', 'linux/sockios.h', 'linux/icmpv6.h',
-  'linux/if_tunnel.h', 'linux/if_bonding.h', 'linux/if_ether.h', 'linux/if_vlan.h', 'asm/byteorder.h',
+  'linux/if_tunnel.h', 'linux/if_bonding.h', 'linux/if_ether.h', 'linux/if_vlan.h', 'linux/in.h', 'asm/byteorder.h',
 ];
 // Names whose header value is a byte-swapped macro (not an integer constant expression for the
 // compile-time check); evaluated through __be16_to_cpu instead. Filled from `be16` selectors.
@@ -68,6 +68,9 @@ const GROUPS = [
       { prefix: 'GENEVE_DF_', headers: ['linux/if_link.h'] },
       { prefix: 'IN6_ADDR_GEN_MODE_', headers: ['linux/if_link.h'] },
       { prefix: 'BOND_MODE_', headers: ['linux/if_bonding.h'] },
+      { prefix: 'BOND_XMIT_POLICY_', headers: ['linux/if_bonding.h'] },
+      { prefix: 'TUNNEL_ENCAP_', headers: ['linux/if_tunnel.h'] },
+      { names: ['SIT_ISATAP', 'IPPROTO_IPIP', 'IPPROTO_IPV6', 'IPPROTO_MPLS'] },
       { prefix: 'VLAN_FLAG_', headers: ['linux/if_vlan.h'] },
       { names: ['ETH_P_8021Q', 'ETH_P_8021AD'] },
       // Bits of the big-endian IFLA_GRE_[IO]FLAGS, as the field reads once byte-swapped to host order

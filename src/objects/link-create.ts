@@ -5,7 +5,7 @@
 // (IFLA_NET_NS_FD): the link is created next to its parent and lands in the target in one step.
 
 import { InvalidArgumentError } from '../errors';
-import { KnownLinkKind, LinkKind } from '../rtnl/kinds';
+import { kindDriver, KnownLinkKind, LinkKind } from '../rtnl/kinds';
 import { kindError, newLinkRequest, NewLinkSpec } from '../rtnl/link-request';
 import { yieldIfBusy } from '../util/slices';
 import { validateUint } from '../util/validate';
@@ -57,7 +57,13 @@ export async function createLink<K extends LinkKind>(opts: LinkCreateOptions<K>)
   };
   // Every option is checked before any lookup reaches the kernel (a placeholder stands for the
   // devices not yet resolved).
-  newLinkRequest({ ...spec, ...(opts.parent !== undefined && { parent: 1 }), ...(opts.master !== undefined && { master: 1 }) });
+  const devices = deviceOptionsOf(opts.kind, data);
+  newLinkRequest({
+    ...spec,
+    ...(opts.parent !== undefined && { parent: 1 }),
+    ...(opts.master !== undefined && { master: 1 }),
+    ...(devices.length && { data: { ...(data as object), ...Object.fromEntries(devices.map((k) => [k, 1])) } }),
+  });
   const parent = opts.parent === undefined ? undefined : await resolveLink(opts.parent, 'parent', parentNs);
   const master = opts.master === undefined ? undefined : await resolveLink(opts.master, 'master', ns);
   if (master && !master.namespace.equals(ns)) {
@@ -66,6 +72,15 @@ export async function createLink<K extends LinkKind>(opts: LinkCreateOptions<K>)
   if (parent) spec.parent = parent.index;
   if (master) spec.master = master.index;
   const home = parent ? parent.namespace : ns;
+  if (devices.length) {
+    const resolved: Record<string, unknown> = { ...(data as object) };
+    for (const key of devices) {
+      const dev = await resolveLink(resolved[key], `data.${key}`, home);
+      if (!dev.namespace.equals(home)) throw new InvalidArgumentError(`data.${key}`, dev.name, `it is in ${dev.namespace.label}; the request is made in ${home.label}`);
+      resolved[key] = dev.index;
+    }
+    spec.data = resolved;
+  }
   const crossNs = !home.equals(ns);
   const name = opts.name;
   const kind = opts.kind;
@@ -79,6 +94,16 @@ export async function createLink<K extends LinkKind>(opts: LinkCreateOptions<K>)
   await ns.withFd((fd) => ((spec.netNsFd = fd), send()));
   // The kernel echoes the new link into the namespace it landed in, not to this socket.
   return (await Link.read(name, ns)) as Link<K>;
+}
+
+/** The kind's device options (vxlan `dev`, ...) given as a Link or name: those to look up. */
+function deviceOptionsOf(kind: string, data: unknown): string[] {
+  const keys = kindDriver(kind)?.deviceOptions;
+  if (!keys || data === null || typeof data !== 'object') return [];
+  return keys.filter((k) => {
+    const v = (data as Record<string, unknown>)[k];
+    return v !== undefined && typeof v !== 'number';
+  });
 }
 
 /** Narrows `link` to a known kind. */

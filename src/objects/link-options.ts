@@ -43,7 +43,9 @@ export interface LinkCreateOptions<K extends LinkKind = LinkKind> extends LinkBa
 }
 
 /** Changes accepted by `link.set()`. */
-export interface LinkSetOptions {
+export interface LinkSetOptions<K extends LinkKind = LinkKind> {
+  /** The kind's own options to change (only those given), e.g. `{ mode: 'private' }` for a macvlan. */
+  data?: K extends KnownLinkKind ? Partial<KindOptions<K>> : never;
   mtu?: number;
   mac?: string;
   /** Renaming needs the link down; the kernel answers EBUSY otherwise. */

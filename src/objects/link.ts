@@ -15,6 +15,7 @@ import { decodeLinkPayload, flagNames, linkInfoOf, linkRequest, summarizeLink, L
 import { parseMac } from '../util/addr';
 import { mapInSlices, yieldIfBusy } from '../util/slices';
 import { validateIfName, validateMtu, validateUint } from '../util/validate';
+import { kindChange } from '../rtnl/link-request';
 import { createLink, resolveLink } from './link-create';
 import { LinkArg, LinkCreateOptions, LinkSetOptions } from './link-options';
 import { Namespace, namespaceArg } from './namespace';
@@ -261,11 +262,12 @@ export class Link<K extends LinkKind = LinkKind> {
   }
 
   /**
-   * Changes MTU, MAC, name, txqlen, group or alias in one request (all or nothing).
+   * Changes MTU, MAC, name, txqlen, group, alias or the kind's own options (`data`) in one
+   * request (all or nothing).
    *
-   * Equivalent to: `ip link set dev NAME [mtu M] [address MAC] [name NEW] [txqlen N] [group G] [alias A]`
+   * Equivalent to: `ip link set dev NAME [mtu M] [address MAC] [name NEW] [txqlen N] [group G] [alias A] [type KIND OPTIONS]`
    */
-  async set(changes: LinkSetOptions): Promise<void> {
+  async set(changes: LinkSetOptions<K>): Promise<void> {
     const attrs: Values = {};
     if (changes.mtu !== undefined) attrs.mtu = validateMtu(changes.mtu);
     if (changes.mac !== undefined) attrs.address = parseMac(changes.mac);
@@ -273,6 +275,7 @@ export class Link<K extends LinkKind = LinkKind> {
     if (changes.txqlen !== undefined) attrs.txqlen = validateUint(changes.txqlen, 'txqlen', 0, 0xffffffff);
     if (changes.group !== undefined) attrs.group = validateUint(changes.group, 'group', 0, 0xffffffff);
     if (changes.alias !== undefined) attrs.ifalias = changes.alias;
+    if (changes.data !== undefined) attrs.linkinfo = kindChange(this.kind, changes.data as object);
     if (Object.keys(attrs).length === 0) return;
     await this.change({}, attrs, `set ${Object.keys(changes).join(', ')}`);
     await this.refresh();

@@ -51,6 +51,18 @@ export function newLinkRequest(spec: NewLinkSpec): RequestBuilder {
   return linkRequest(C.RTM_NEWLINK, newLinkFlags | NLM_F_ECHO, header, attrs);
 }
 
+/**
+ * IFLA_LINKINFO for changing the kind's own options of an existing link (only those given).
+ *
+ * Equivalent to: `ip link set NAME type KIND [options]`
+ */
+export function kindChange(kind: string | undefined, data: object): Values {
+  const driver = kind === undefined ? undefined : kindDriver(kind);
+  if (!driver) throw new InvalidArgumentError('data', data, kind === undefined ? 'this link has no kind, so no kind options' : `vnetkit has no driver for link kind "${kind}"`);
+  const encoded = driver.encode(data, 'data.', true);
+  return encoded === undefined ? { kind } : { kind, data: encoded };
+}
+
 /** Turns the kernel's answer to an unknown link kind into an error that says what is missing. */
 export function kindError(kind: string) {
   return (err: NetlinkError): Error => {

@@ -16,6 +16,11 @@ export interface KindDriver<O extends object = object, D extends object = object
   readonly schema?: AttrSet;
   /** Whether a create needs `parent` (IFLA_LINK): macvlan, ipvlan, vlan. */
   readonly needsParent?: boolean;
+  /**
+   * Options naming a device (vxlan `dev`, a tunnel's `dev`): given as a Link or name, the object
+   * layer looks them up in the new link's namespace and hands the encoder their ifindex.
+   */
+  readonly deviceOptions?: readonly string[];
   /** False for kinds the kernel creates only by other means (tun: the TUNSETIFF ioctl). */
   readonly creatable?: boolean;
   /**
@@ -26,9 +31,11 @@ export interface KindDriver<O extends object = object, D extends object = object
   /**
    * Checks `options` and turns them into IFLA_INFO_DATA values (by schema key), in the order
    * iproute2 sends them; undefined when there is nothing to send. `at` prefixes argument names
-   * in errors ('data.'). Throws InvalidArgumentError for bad input.
+   * in errors ('data.'). `change` is true for `link.set({ data })` (RTM_NEWLINK on an existing
+   * link): only the options given are sent, and none is required. Throws InvalidArgumentError for
+   * bad input.
    */
-  encode(options: O, at: string): Values | undefined;
+  encode(options: O, at: string, change?: boolean): Values | undefined;
   /** Typed view of the IFLA_INFO_DATA the kernel sent (empty object when it sent none). */
   decode(data: Values): D;
 }
@@ -77,9 +84,27 @@ export function ipOf(v: unknown, arg: string, family?: 4 | 6): Uint8Array {
   return b;
 }
 
-/** An ifindex given for a device option (vxlan `dev`, tunnel `link`). */
-export function ifindex(v: unknown, arg: string): number {
-  return uint(v, arg, 1, 0x7fffffff);
+/**
+ * A device option: a Link (anything with an `index`), an interface name, or an ifindex. Names
+ * are resolved by the object layer before encoding (KindDriver.deviceOptions).
+ */
+export type DeviceRef = number | string | { readonly index: number };
+
+/** The ifindex of a device option, once resolved; 0 (none) where `allowZero`. */
+export function ifindex(v: unknown, arg: string, allowZero = false): number {
+  if (typeof v === 'object' && v !== null && typeof (v as { index?: unknown }).index === 'number') return (v as { index: number }).index;
+  if (typeof v === 'string') throw new InvalidArgumentError(arg, v, 'a device name must be resolved to its index first (Link.create does)');
+  return uint(v, arg, allowZero ? 0 : 1, 0x7fffffff);
+}
+
+/** A u8 TTL or 'inherit' (from the inner packet). */
+export function ttlOf(v: unknown, arg: string): number | 'inherit' {
+  return v === 'inherit' ? 'inherit' : uint(v, arg, 0, 255);
+}
+
+/** A UDP port for the wire (big-endian u16 attributes). */
+export function portOf(v: unknown, arg: string): number {
+  return uint(v, arg, 0, 65535);
 }
 
 /** Refuses option keys a driver does not know, so a typo is not silently ignored. */

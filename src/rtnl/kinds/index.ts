@@ -3,16 +3,44 @@
 // IFLA_INFO_DATA sub-message, Link.create's typed options, `link.data`) follows from this table.
 
 import { AttrSet } from '../../netlink/schema';
+import { bond } from './bond';
 import { bridge } from './bridge';
 import { bridgePortAttrs } from './bridge-port';
 import { KindDriver } from './driver';
+import { dummy } from './dummy';
+import { geneve } from './geneve';
+import { gre } from './gre';
+import { gretap } from './gretap';
+import { ifb } from './ifb';
+import { ipip } from './ipip';
+import { ipvlan } from './ipvlan';
+import { macvlan } from './macvlan';
+import { macvtap } from './macvtap';
+import { sit } from './sit';
 import { tun } from './tun';
 import { veth } from './veth';
+import { vlan } from './vlan';
+import { vrf } from './vrf';
+import { vxlan } from './vxlan';
 
 export const kindDrivers = {
   veth,
   bridge,
   tun,
+  macvlan,
+  macvtap,
+  ipvlan,
+  vlan,
+  vxlan,
+  geneve,
+  ifb,
+  dummy,
+  bond,
+  gre,
+  gretap,
+  ipip,
+  sit,
+  vrf,
 } as const;
 
 /** The link kinds vnetkit has a driver for. `Link.kind` may still be any other kind the kernel reports. */

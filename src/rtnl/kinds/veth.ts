@@ -37,7 +37,8 @@ export const veth = defineKind<VethOptions, VethData>({
   defaultQueues: 1,
   // Errors name `peer.*`, not `data.peer.*`: both Link.create and VethPair.create take `peer` at
   // the top level.
-  encode(o) {
+  encode(o, _at, change) {
+    if (change) throw new InvalidArgumentError('data', o, 'a veth has no options to change (set each end itself)');
     const peer = o?.peer;
     if (!peer || typeof peer !== 'object') throw new InvalidArgumentError('peer', peer, 'a veth needs peer: { name }');
     const attrs = commonLinkAttrs(peer, 'peer.', 1);
