@@ -19,7 +19,9 @@ import {
   portInfoFrom,
   portAttrs,
 } from '../rtnl/kinds/bridge-options';
-import { Link } from './link';
+import { LinkKind } from '../rtnl/kinds';
+import { Link, LinkArg, LinkCreateOptions, LinkSetOptions } from './link';
+import { resolveLink } from './link-create';
 import { Namespace } from './namespace';
 
 export interface BridgeCreateOptions extends BridgeOptions {
@@ -31,6 +33,11 @@ export interface BridgeCreateOptions extends BridgeOptions {
   /** Device group (IFLA_GROUP), e.g. for `ns.deleteLinks({ group })` later. */
   group?: number;
 }
+
+/** Changes accepted by `bridge.set()`: bridge options and any link option (mtu, name, ...). */
+export type BridgeSetOptions = BridgeOptions & Omit<LinkSetOptions<'bridge'>, 'data'>;
+
+const BRIDGE_KEYS = new Set(['stp', 'forwardDelay', 'helloTime', 'maxAge', 'ageingTime', 'priority', 'vlanFiltering', 'vlanDefaultPvid', 'multicastSnooping']);
 
 export interface BridgePort extends PortInfo {
   link: Link;
@@ -47,20 +54,14 @@ function featureError(err: unknown, o: BridgeOptions): unknown {
   return err;
 }
 
-export class Bridge {
-  private constructor(
-    /** The bridge device. */
-    readonly link: Link,
-  ) {}
-
-  get name(): string {
-    return this.link.name;
-  }
-  get index(): number {
-    return this.link.index;
-  }
-  get namespace(): Namespace {
-    return this.link.namespace;
+/**
+ * A bridge is a Link (addresses, up/down, MTU, master, `await using`) with the bridge's own
+ * options, ports, VLANs and forwarding database.
+ */
+export class Bridge extends Link<'bridge'> {
+  /** The bridge as a Link (itself; kept for code written when a Bridge held one). */
+  get link(): Link<'bridge'> {
+    return this;
   }
 
   /**
@@ -68,7 +69,16 @@ export class Bridge {
    *
    * Equivalent to: `ip link add NAME type bridge [stp_state 1] [forward_delay N] ...` / `brctl addbr NAME`
    */
-  static async create(name: string, options: BridgeCreateOptions = {}): Promise<Bridge> {
+  static override create(name: string, options?: BridgeCreateOptions): Promise<Bridge>;
+  /** Link.create's form (any kind); a bridge made this way is returned as a Bridge. */
+  static override create<T extends LinkKind>(options: LinkCreateOptions<T>): Promise<Link<T>>;
+  static override async create(nameOrOptions: string | LinkCreateOptions, options: BridgeCreateOptions = {}): Promise<Link> {
+    if (typeof nameOrOptions !== 'string') {
+      const link = await Link.create(nameOrOptions);
+      return link.isKind('bridge') ? Bridge.fromLink(link) : link;
+    }
+    const name = nameOrOptions;
+    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'expected bridge options { stp?, forwardDelay?, ... }');
     const { namespace, mtu, mac, up, group, ...data } = options;
     try {
       const link = await Link.create({
@@ -81,7 +91,7 @@ export class Bridge {
         ...(group !== undefined ? { group } : {}),
         data,
       });
-      return new Bridge(link);
+      return Bridge.fromLink(link);
     } catch (e) {
       throw featureError(e, options);
     }
@@ -95,20 +105,23 @@ export class Bridge {
   static async open(name: string, namespace?: Namespace): Promise<Bridge> {
     const link = await Link.get(name, namespace);
     if (link.kind !== 'bridge') throw new InvalidArgumentError('name', name, `"${name}" is a ${link.kind ?? 'plain'} link, not a bridge`);
-    return new Bridge(link);
-  }
-
-  /** Deletes the bridge (its ports are released, not deleted). Equivalent to: `ip link del NAME` / `brctl delbr NAME` */
-  delete(): Promise<void> {
-    return this.link.delete();
+    return Bridge.fromLink(link);
   }
 
   /**
-   * Changes only the options given.
+   * Changes only the options given: bridge options and link options (mtu, name, ...) alike.
    *
-   * Equivalent to: `ip link set NAME type bridge stp_state 1 ...` / `brctl stp NAME on`
+   * Equivalent to: `ip link set NAME [mtu M ...] type bridge stp_state 1 ...` / `brctl stp NAME on`
    */
-  async set(options: BridgeOptions): Promise<void> {
+  override async set(changes: BridgeSetOptions): Promise<void> {
+    const options: BridgeOptions = {};
+    const linkChanges: LinkSetOptions<'bridge'> = {};
+    for (const [k, v] of Object.entries(changes ?? {})) (BRIDGE_KEYS.has(k) ? (options as Values) : (linkChanges as Values))[k] = v;
+    if (Object.keys(linkChanges).length) await super.set(linkChanges);
+    if (Object.keys(options).length) await this.setBridge(options);
+  }
+
+  private async setBridge(options: BridgeOptions): Promise<void> {
     const wasOn = (await this.options()).stp;
     const data = bridgeAttrs(options, options.stp ?? wasOn);
     if (Object.keys(data).length === 0) return;
@@ -124,7 +137,7 @@ export class Bridge {
       if (stpOffFirst) await this.changeBridge({ stpState: 1 }, 'restore stp').catch(() => undefined);
       throw featureError(e, options);
     } finally {
-      await this.link.refresh();
+      await this.refresh();
     }
   }
 
@@ -142,8 +155,8 @@ export class Bridge {
    * Equivalent to: `ip -d link show NAME` (stp_state, forward_delay, priority, ...)
    */
   async options(): Promise<ReturnType<typeof bridgeOptionsFrom>> {
-    await this.link.refresh();
-    const info = this.link.linkInfo;
+    await this.refresh();
+    const info = this.linkInfo;
     return bridgeOptionsFrom((info?.data as Values) ?? {});
   }
 
@@ -152,7 +165,8 @@ export class Bridge {
    *
    * Equivalent to: `ip link set dev PORT master NAME` / `brctl addif NAME PORT`
    */
-  async addPort(link: Link, options: BridgePortOptions = {}): Promise<void> {
+  async addPort(port: LinkArg, options: BridgePortOptions = {}): Promise<void> {
+    const link = await resolveLink(port, 'port', this.namespace);
     if (!link.namespace.equals(this.namespace)) {
       throw new InvalidArgumentError('port', link.name, `it is in ${link.namespace.label} and bridge ${JSON.stringify(this.name)} is in ${this.namespace.label}; move it first (link.moveTo)`);
     }
@@ -162,12 +176,13 @@ export class Bridge {
       const other = await Link.get(link.masterIndex, this.namespace).then((l) => l.name, () => `index ${link.masterIndex}`);
       throw new InvalidArgumentError('port', link.name, `it is already a port of ${JSON.stringify(other)}; remove it there first`);
     }
-    await link.setMaster(this.link);
+    await link.setMaster(this);
     if (Object.keys(portAttrs(options)).length) await this.setPort(link, options);
   }
 
   /** Releases a port. Equivalent to: `ip link set dev PORT nomaster` / `brctl delif NAME PORT` */
-  async removePort(link: Link): Promise<void> {
+  async removePort(port: LinkArg): Promise<void> {
+    const link = await resolveLink(port, 'port', this.namespace);
     await link.refresh();
     if (link.masterIndex !== this.index) throw new InvalidArgumentError('port', link.name, `it is not a port of ${JSON.stringify(this.name)}`);
     await link.setMaster(null);
@@ -178,9 +193,10 @@ export class Bridge {
    *
    * Equivalent to: `ip link set dev PORT type bridge_slave learning off ...` / `bridge link set dev PORT ...`
    */
-  async setPort(link: Link, options: BridgePortOptions): Promise<void> {
+  async setPort(port: LinkArg, options: BridgePortOptions): Promise<void> {
     const slaveData = portAttrs(options);
     if (Object.keys(slaveData).length === 0) return;
+    const link = await resolveLink(port, 'port', this.namespace);
     const conn = await this.namespace.connection();
     await conn.request(linkRequest(C.RTM_NEWLINK, 0, { index: link.index }, { linkinfo: { slaveKind: 'bridge', slaveData } }), {
       op: 'RTM_NEWLINK',
@@ -219,20 +235,21 @@ export class Bridge {
    *
    * Equivalent to: `bridge vlan add dev PORT vid N [pvid] [untagged] [self]`
    */
-  addVlan(port: Link | 'self', vlan: VlanEntry | number): Promise<void> {
+  addVlan(port: LinkArg | 'self', vlan: VlanEntry | number): Promise<void> {
     return this.vlanOp('add', port, vlan);
   }
 
   /** Removes VLANs. Equivalent to: `bridge vlan del dev PORT vid N` */
-  removeVlan(port: Link | 'self', vid: number): Promise<void> {
+  removeVlan(port: LinkArg | 'self', vid: number): Promise<void> {
     return this.vlanOp('delete', port, vid);
   }
 
-  private async vlanOp(op: 'add' | 'delete', port: Link | 'self', vlan: VlanEntry | number): Promise<void> {
+  private async vlanOp(op: 'add' | 'delete', port: LinkArg | 'self', vlan: VlanEntry | number): Promise<void> {
     const entry = typeof vlan === 'number' ? { vid: vlan } : vlan;
+    if (entry === null || typeof entry !== 'object') throw new InvalidArgumentError('vlan', vlan, 'expected a VLAN id or { vid, pvid?, untagged? }');
     validateUint(entry.vid, 'vid', 1, 4094);
     const self = port === 'self';
-    const link = self ? this.link : port;
+    const link = self ? this : await resolveLink(port, 'port', this.namespace);
     const conn = await this.namespace.connection();
     try {
       await conn.request(vlanRequest(op, link.index, [entry], self), {
@@ -261,19 +278,21 @@ export class Bridge {
    *
    * Equivalent to: `bridge fdb add MAC dev PORT master static [vlan N]`
    */
-  async addFdb(port: Link, mac: string, options: { state?: 'static' | 'permanent'; vlan?: number; replace?: boolean } = {}): Promise<void> {
+  async addFdb(port: LinkArg, mac: string, options: { state?: 'static' | 'permanent'; vlan?: number; replace?: boolean } = {}): Promise<void> {
+    port = await resolveLink(port, 'port', this.namespace);
     const conn = await this.namespace.connection();
     await conn.request(fdbRequest('add', { ifindex: port.index, mac, ...options }), { op: 'RTM_NEWNEIGH', describe: `add fdb ${mac} on ${JSON.stringify(port.name)}` });
   }
 
   /** Removes an FDB entry. Equivalent to: `bridge fdb del MAC dev PORT master [vlan N]` */
-  async removeFdb(port: Link, mac: string, options: { vlan?: number } = {}): Promise<void> {
+  async removeFdb(port: LinkArg, mac: string, options: { vlan?: number } = {}): Promise<void> {
+    port = await resolveLink(port, 'port', this.namespace);
     const conn = await this.namespace.connection();
     await conn.request(fdbRequest('delete', { ifindex: port.index, mac, ...options }), { op: 'RTM_DELNEIGH', describe: `delete fdb ${mac} on ${JSON.stringify(port.name)}` });
   }
 
-  toJSON(): Record<string, unknown> {
-    const data = this.link.linkInfo?.data as Values | undefined;
-    return { ...this.link.toJSON(), bridgeId: bridgeIdText(data?.bridgeId) };
+  override toJSON(): Record<string, unknown> {
+    const data = this.linkInfo?.data as Values | undefined;
+    return { ...super.toJSON(), bridgeId: bridgeIdText(data?.bridgeId) };
   }
 }

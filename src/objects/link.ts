@@ -212,6 +212,11 @@ export class Link<K extends LinkKind = LinkKind> {
     return createLink(opts);
   }
 
+  /** @internal The same kernel state as a subclass (Bridge.create, Bridge.open). */
+  static fromLink<T extends Link>(this: new (ns: Namespace, msg: NlMsg) => T, link: Link): T {
+    return new this(link.namespace, { len: 0, type: C.RTM_NEWLINK, flags: 0, seq: 0, pid: 0, payload: link.payload });
+  }
+
   /**
    * @internal The link a create request with NLM_F_ECHO made, from the reply (each message is
    * decoded once); kernels before 6.1 echo nothing, and then this reads it by name.

@@ -178,4 +178,13 @@ export class VethPair {
   async delete(): Promise<void> {
     await this.local.delete();
   }
+
+  /**
+   * Deletes the pair if it still exists, for `await using pair = await VethPair.create(...)`.
+   *
+   * Equivalent to: `ip link del NAME` (no error if it is gone)
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.local[Symbol.asyncDispose]();
+  }
 }
