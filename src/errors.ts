@@ -1,7 +1,21 @@
 // SPDX-License-Identifier: MIT
-// Every failure vnetkit reports is one of these. They carry what a caller needs to act: the errno
-// code, the operation, the kernel's own explanation (extended ACK), which attribute of the request
-// it blames, and what the caller asked for.
+// Every failure vnetkit reports is one of these, all defined in this module. They carry what a
+// caller needs to act: the errno code, the operation, the kernel's own explanation (extended ACK),
+// which attribute of the request it blames, and what the caller asked for.
+//
+//   VnetkitError                      code; everything below `instanceof VnetkitError`
+//   ├── NetlinkError                  the kernel refused a request: errno, op, request, kernelMessage, attrPath
+//   │   ├── KernelFeatureError        a link kind or feature the running kernel lacks (feature)
+//   │   ├── LinkNotFoundError         ENODEV: no such link (link, namespace)
+//   │   └── LinkExistsError           EEXIST on a veth create: which end's name was taken (end, linkName)
+//   ├── InvalidArgumentError          bad input, refused before the kernel (argument, value)
+//   │   └── SysctlError               a sysctl key or value the kernel refused (key, reason, restored)
+//   ├── NamespaceError                a system call of a namespace operation failed (errno, syscall, path)
+//   ├── TunTapError                   a TUN/TAP operation failed (errno, syscall, reason)
+//   ├── NetnsImmutableError           the device cannot change namespace (lo, bridges, ...)
+//   ├── DumpInterruptedError          a dump kept being interrupted (partial)
+//   ├── DecodeError / EncodeError     bytes that do not parse / values that cannot be encoded (path)
+//   └── ClosedError                   a handle used after close()
 
 import { getSystemErrorMap } from 'node:util';
 
@@ -173,12 +187,65 @@ export class ClosedError extends VnetkitError {
   }
 }
 
-/** The link asked for does not exist. */
-export class LinkNotFoundError extends VnetkitError {
+/** The link asked for does not exist (ENODEV): a NetlinkError, as the kernel's answer it stands for. */
+export class LinkNotFoundError extends NetlinkError {
   override name = 'LinkNotFoundError';
-  errno = -19;
-  constructor(readonly link: string | number, readonly namespace?: string) {
-    super(`link ${typeof link === 'number' ? `with index ${link}` : `"${link}"`} not found${namespace ? ` in ${namespace}` : ''}`, 'ENODEV');
+  constructor(
+    readonly link: string | number,
+    readonly namespace?: string,
+    cause?: NetlinkError,
+  ) {
+    super({ errno: 19, op: cause?.op ?? 'RTM_GETLINK', ...(cause?.request !== undefined && { request: cause.request }), ...(cause?.extack && { extack: cause.extack }) });
+    this.message = `link ${typeof link === 'number' ? `with index ${link}` : `"${link}"`} not found${namespace ? ` in ${namespace}` : ''}`;
+  }
+}
+
+/** A veth create found a name already taken (EEXIST); `end` says which one. Nothing was created. */
+export class LinkExistsError extends NetlinkError {
+  override name = 'LinkExistsError';
+  constructor(
+    cause: NetlinkError,
+    readonly end: 'local' | 'peer',
+    readonly linkName: string,
+    readonly namespaceLabel: string,
+  ) {
+    super(
+      { errno: cause.errno, op: cause.op, ...(cause.request ? { request: cause.request } : {}), ...(cause.extack ? { extack: cause.extack } : {}) },
+      `The ${end} end's name ${JSON.stringify(linkName)} is already taken in ${namespaceLabel}`,
+    );
+  }
+}
+
+/** The device cannot change namespace (lo, bridges, bonds, fallback tunnels, ...). */
+export class NetnsImmutableError extends VnetkitError {
+  override name = 'NetnsImmutableError';
+  errno = -22;
+  constructor(
+    readonly link: string,
+    readonly kind: string | undefined,
+    cause?: unknown,
+  ) {
+    super(
+      `cannot move ${JSON.stringify(link)}${kind ? ` (${kind})` : ''} to another network namespace: ` +
+        'the kernel marks this device netns-local (lo, bridges, bonds, OVS ports and fallback tunnels stay where they were created); ' +
+        'create a new one in the target namespace instead',
+      'EINVAL',
+      { cause },
+    );
+  }
+}
+
+/** A namespace operation failed in a system call (open, mount, setns, unshare, ...). */
+export class NamespaceError extends VnetkitError {
+  override name = 'NamespaceError';
+  errno: number;
+  syscall: string | undefined;
+  path: string | undefined;
+  constructor(message: string, code: string, errno: number, syscall?: string, path?: string, cause?: unknown) {
+    super(message, code, { cause });
+    this.errno = errno;
+    this.syscall = syscall;
+    this.path = path;
   }
 }
 

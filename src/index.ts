@@ -14,7 +14,6 @@ import './objects/link-sysctl';
 
 export { Namespace } from './objects/namespace';
 export type { NamespaceCreateOptions, NamedNamespace } from './objects/namespace';
-export { NamespaceError } from './objects/namespace-errors';
 export { NamespaceMonitor } from './objects/namespace-monitor';
 export type { NamespaceEvent } from './objects/namespace-monitor';
 export type { ExecResult } from './objects/namespace-exec';
@@ -23,9 +22,8 @@ export { LinkSysctl } from './objects/link-sysctl';
 export type { SysctlEntry } from './objects/sysctl';
 export type { SysctlValue } from './objects/sysctl-keys';
 export { Link } from './objects/link';
-export { VethPair, LinkExistsError } from './objects/veth-pair';
+export { VethPair } from './objects/veth-pair';
 export type { VethPairOptions, VethEndOptions } from './objects/veth-pair';
-export { NetnsImmutableError } from './objects/link-moves';
 export type { LinkFilter } from './objects/bulk';
 export { Bridge } from './objects/bridge';
 export type { BridgeCreateOptions, BridgePort, BridgeSetOptions } from './objects/bridge';
@@ -73,6 +71,9 @@ export {
   InvalidArgumentError,
   ClosedError,
   LinkNotFoundError,
+  LinkExistsError,
+  NetnsImmutableError,
+  NamespaceError,
   TunTapError,
   SysctlError,
 } from './errors';

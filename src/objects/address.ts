@@ -44,7 +44,7 @@ export async function sendRtnl(
   try {
     return (await conn.request(builder, requestOpts)).messages;
   } catch (e) {
-    if (e instanceof NetlinkError && e.code === 'ENODEV' && ifindex !== undefined) throw new LinkNotFoundError(ifindex, ns.label);
+    if (e instanceof NetlinkError && e.code === 'ENODEV' && ifindex !== undefined) throw new LinkNotFoundError(ifindex, ns.label, e);
     if (e instanceof NetlinkError && hints?.[e.code]) throw withHint(e, hints[e.code]!);
     throw e;
   }

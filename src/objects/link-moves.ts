@@ -2,31 +2,14 @@
 // Links across namespaces: moving one (IFLA_NET_NS_FD on a set request, no thread ever switches
 // namespace) and finding a veth's other end wherever it lives (IFLA_LINK + IFLA_LINK_NETNSID).
 
-import { ClosedError, NetlinkError, VnetkitError } from '../errors';
+import { ClosedError, NetlinkError, NetnsImmutableError, VnetkitError } from '../errors';
+
+export { NetnsImmutableError } from '../errors';
 import * as C from '../rtnl/constants';
 import { linkRequest } from '../rtnl/link-ops';
 import { validateIfName } from '../util/validate';
 import { Link } from './link';
 import { Namespace, namespaceArg } from './namespace';
-
-/** The device cannot change namespace (lo, bridges, bonds, fallback tunnels, ...). */
-export class NetnsImmutableError extends VnetkitError {
-  override name = 'NetnsImmutableError';
-  errno = -22;
-  constructor(
-    readonly link: string,
-    readonly kind: string | undefined,
-    cause?: unknown,
-  ) {
-    super(
-      `cannot move ${JSON.stringify(link)}${kind ? ` (${kind})` : ''} to another network namespace: ` +
-        'the kernel marks this device netns-local (lo, bridges, bonds, OVS ports and fallback tunnels stay where they were created); ' +
-        'create a new one in the target namespace instead',
-      'EINVAL',
-      { cause },
-    );
-  }
-}
 
 /** Kinds the kernel never lets change namespace. Others are checked by the kernel itself. */
 const NETNS_LOCAL_KINDS = new Set(['bridge', 'bond', 'team', 'openvswitch', 'vrf']);

@@ -195,7 +195,7 @@ export class Link<K extends LinkKind = LinkKind> {
       if (!m) throw new LinkNotFoundError(ref, namespace.label);
       return new Link(namespace, m);
     } catch (e) {
-      if (e instanceof NetlinkError && e.code === 'ENODEV') throw new LinkNotFoundError(ref, namespace.label);
+      if (e instanceof NetlinkError && e.code === 'ENODEV') throw new LinkNotFoundError(ref, namespace.label, e);
       throw e;
     }
   }
@@ -297,7 +297,7 @@ export class Link<K extends LinkKind = LinkKind> {
     try {
       await Link.send(this.namespace, req, { op: 'RTM_DELLINK', describe: `delete ${JSON.stringify(this.name)}` });
     } catch (e) {
-      if (e instanceof NetlinkError && e.code === 'ENODEV') throw new LinkNotFoundError(this.name, this.namespace.label);
+      if (e instanceof NetlinkError && e.code === 'ENODEV') throw new LinkNotFoundError(this.name, this.namespace.label, e);
       throw e;
     }
   }

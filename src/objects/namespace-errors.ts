@@ -1,21 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Turns the raw system errors of namespace operations into errors that say what to do.
 
-import { InvalidArgumentError, VnetkitError } from '../errors';
+import { InvalidArgumentError, NamespaceError, VnetkitError } from '../errors';
 
-/** A namespace operation failed in a system call (open, mount, setns, unshare, ...). */
-export class NamespaceError extends VnetkitError {
-  override name = 'NamespaceError';
-  errno: number;
-  syscall: string | undefined;
-  path: string | undefined;
-  constructor(message: string, code: string, errno: number, syscall?: string, path?: string, cause?: unknown) {
-    super(message, code, { cause });
-    this.errno = errno;
-    this.syscall = syscall;
-    this.path = path;
-  }
-}
+export { NamespaceError } from '../errors';
 
 interface SysErr {
   code?: string;

@@ -3,7 +3,9 @@
 // peer's ifinfomsg carries IFLA_NET_NS_FD), so no temporary name ever appears anywhere and there is
 // nothing to move afterwards, the CNI "bridge"/"ptp" flow in one request.
 
-import { InvalidArgumentError, LinkNotFoundError, NetlinkError, VnetkitError } from '../errors';
+import { InvalidArgumentError, LinkExistsError, LinkNotFoundError, NetlinkError, VnetkitError } from '../errors';
+
+export { LinkExistsError } from '../errors';
 import * as C from '../rtnl/constants';
 import { VethPeerSpec } from '../rtnl/kinds/veth';
 import { linkRequest } from '../rtnl/link-ops';
@@ -50,22 +52,6 @@ export interface VethPairOptions extends VethEndOptions {
   group?: number;
   /** Make the local end a port of this bridge (or other master) in the same request. */
   master?: LinkArg;
-}
-
-/** A name was already taken; `end` says which one. Nothing was created. */
-export class LinkExistsError extends NetlinkError {
-  override name = 'LinkExistsError';
-  constructor(
-    cause: NetlinkError,
-    readonly end: 'local' | 'peer',
-    readonly linkName: string,
-    readonly namespaceLabel: string,
-  ) {
-    super(
-      { errno: cause.errno, op: cause.op, ...(cause.request ? { request: cause.request } : {}), ...(cause.extack ? { extack: cause.extack } : {}) },
-      `The ${end} end's name ${JSON.stringify(linkName)} is already taken in ${namespaceLabel}`,
-    );
-  }
 }
 
 async function exists(name: string, ns: Namespace): Promise<boolean> {
