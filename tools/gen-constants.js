@@ -72,7 +72,7 @@ const GROUPS = [
       { prefix: 'TUNNEL_ENCAP_', headers: ['linux/if_tunnel.h'] },
       { names: ['SIT_ISATAP', 'IPPROTO_IPIP', 'IPPROTO_IPV6', 'IPPROTO_MPLS'] },
       { prefix: 'VLAN_FLAG_', headers: ['linux/if_vlan.h'] },
-      { names: ['ETH_P_8021Q', 'ETH_P_8021AD'] },
+      { names: ['ETH_P_8021Q', 'ETH_P_8021AD', 'ALTIFNAMSIZ'] },
       // Bits of the big-endian IFLA_GRE_[IO]FLAGS, as the field reads once byte-swapped to host order
       // (the schema declares it 'be'); the header defines them already swapped (__cpu_to_be16).
       { names: ['GRE_CSUM', 'GRE_KEY', 'GRE_SEQ'], be16: true },

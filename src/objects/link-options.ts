@@ -4,6 +4,7 @@
 
 import { KindOptions, KnownLinkKind, LinkKind } from '../rtnl/kinds';
 import { LinkBasics } from '../rtnl/link-common';
+import { LinkChanges } from '../rtnl/link-set';
 import type { Link } from './link';
 import type { Namespace } from './namespace';
 
@@ -42,15 +43,8 @@ export interface LinkCreateOptions<K extends LinkKind = LinkKind> extends LinkBa
   data?: K extends KnownLinkKind ? KindOptions<K> : never;
 }
 
-/** Changes accepted by `link.set()`. */
-export interface LinkSetOptions<K extends LinkKind = LinkKind> {
+/** Changes accepted by `link.set()`: `ip link set` options, and the kind's own as `data`. */
+export interface LinkSetOptions<K extends LinkKind = LinkKind> extends Omit<LinkChanges, 'data'> {
   /** The kind's own options to change (only those given), e.g. `{ mode: 'private' }` for a macvlan. */
   data?: K extends KnownLinkKind ? Partial<KindOptions<K>> : never;
-  mtu?: number;
-  mac?: string;
-  /** Renaming needs the link down; the kernel answers EBUSY otherwise. */
-  name?: string;
-  txqlen?: number;
-  group?: number;
-  alias?: string;
 }

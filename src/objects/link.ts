@@ -14,8 +14,8 @@ import { KindData, kindDriver, KnownLinkKind, LinkKind } from '../rtnl/kinds';
 import { decodeLinkPayload, flagNames, linkInfoOf, linkRequest, summarizeLink, LinkStats, OperState, operStateName, toStats } from '../rtnl/link-ops';
 import { parseMac } from '../util/addr';
 import { mapInSlices, yieldIfBusy } from '../util/slices';
-import { validateIfName, validateMtu, validateUint } from '../util/validate';
-import { kindChange } from '../rtnl/link-request';
+import { MAX_IFNAME_BYTES, validateUint } from '../util/validate';
+import { addrGenModeOf, AddrGenMode, altNameRequest, LinkChanges, linkChangeRequest, validateAltName } from '../rtnl/link-set';
 import { createLink, resolveLink } from './link-create';
 import { LinkArg, LinkCreateOptions, LinkSetOptions } from './link-options';
 import { Namespace, namespaceArg } from './namespace';
@@ -34,7 +34,7 @@ export interface LinkListFilter {
 
 function validateLinkRef(ref: LinkRef): void {
   if (typeof ref === 'number') validateUint(ref, 'index', 1, 0x7fffffff);
-  else validateIfName(ref);
+  else validateAltName(ref);
 }
 
 export class Link<K extends LinkKind = LinkKind> {
@@ -188,7 +188,9 @@ export class Link<K extends LinkKind = LinkKind> {
   static async read(ref: LinkRef, namespace: Namespace): Promise<Link> {
     validateLinkRef(ref);
     const byIndex = typeof ref === 'number';
-    const req = linkRequest(C.RTM_GETLINK, 0, byIndex ? { index: ref } : {}, byIndex ? {} : { ifname: ref });
+    // A name longer than IFLA_IFNAME allows can only be an alternative name: asked for as one.
+    const attrs = byIndex ? {} : Buffer.byteLength(ref) > MAX_IFNAME_BYTES ? { altIfname: ref } : { ifname: ref };
+    const req = linkRequest(C.RTM_GETLINK, 0, byIndex ? { index: ref } : {}, attrs);
     try {
       const msgs = await Link.send(namespace, req, { op: 'RTM_GETLINK', describe: () => `get link ${JSON.stringify(ref)}` });
       const m = msgs.find((x) => x.type === C.RTM_NEWLINK);
@@ -267,22 +269,55 @@ export class Link<K extends LinkKind = LinkKind> {
   }
 
   /**
-   * Changes MTU, MAC, name, txqlen, group, alias or the kind's own options (`data`) in one
-   * request (all or nothing).
+   * Changes what `ip link set` changes, in one request (all or nothing): MTU, MAC, name, txqlen,
+   * group, alias, promisc, allmulti, arp, carrier, addrGenMode, and the kind's own options
+   * (`data`). Reads the link back.
    *
-   * Equivalent to: `ip link set dev NAME [mtu M] [address MAC] [name NEW] [txqlen N] [group G] [alias A] [type KIND OPTIONS]`
+   * Equivalent to: `ip link set dev NAME [mtu M] [address MAC] [name NEW] [txqlen N] [group G] [alias A] [promisc on|off] [allmulticast on|off] [arp on|off] [carrier on|off] [addrgenmode MODE] [type KIND OPTIONS]`
    */
   async set(changes: LinkSetOptions<K>): Promise<void> {
-    const attrs: Values = {};
-    if (changes.mtu !== undefined) attrs.mtu = validateMtu(changes.mtu);
-    if (changes.mac !== undefined) attrs.address = parseMac(changes.mac);
-    if (changes.name !== undefined) attrs.ifname = validateIfName(changes.name);
-    if (changes.txqlen !== undefined) attrs.txqlen = validateUint(changes.txqlen, 'txqlen', 0, 0xffffffff);
-    if (changes.group !== undefined) attrs.group = validateUint(changes.group, 'group', 0, 0xffffffff);
-    if (changes.alias !== undefined) attrs.ifalias = changes.alias;
-    if (changes.data !== undefined) attrs.linkinfo = kindChange(this.kind, changes.data as object);
-    if (Object.keys(attrs).length === 0) return;
-    await this.change({}, attrs, `set ${Object.keys(changes).join(', ')}`);
+    const req = linkChangeRequest(this.index, this.kind, changes as LinkChanges);
+    if (!req) return;
+    await yieldIfBusy();
+    const name = this.name; // as it is now: a rename may be what is being sent
+    const what = Object.keys(changes).join(', ');
+    await Link.send(this.namespace, req, { op: 'RTM_NEWLINK', describe: () => `set ${what} on ${JSON.stringify(name)}` });
+    await this.refresh();
+  }
+
+  /** Alternative names (`ip link property add ... altname`); a link can be looked up by any of them. */
+  get altNames(): string[] {
+    return (((this.attributes.propList as Values | undefined)?.altIfname as string[] | undefined) ?? []).slice();
+  }
+
+  /** How the link makes its IPv6 link-local address ('eui64', 'none', 'stable-privacy', 'random'). */
+  get addrGenMode(): AddrGenMode | number | undefined {
+    return addrGenModeOf(this.attributes);
+  }
+
+  /**
+   * Adds alternative names (up to 127 bytes each); `Link.get` finds the link by any of them.
+   *
+   * Equivalent to: `ip link property add dev NAME altname ALT [altname ALT2 ...]`
+   */
+  async addAltNames(...names: string[]): Promise<void> {
+    await this.altNames_('add', names);
+  }
+
+  /**
+   * Removes alternative names.
+   *
+   * Equivalent to: `ip link property del dev NAME altname ALT`
+   */
+  async removeAltNames(...names: string[]): Promise<void> {
+    await this.altNames_('delete', names);
+  }
+
+  private async altNames_(op: 'add' | 'delete', names: string[]): Promise<void> {
+    const req = altNameRequest(op, this.index, names);
+    await yieldIfBusy();
+    const name = this.name;
+    await Link.send(this.namespace, req, { op: op === 'add' ? 'RTM_NEWLINKPROP' : 'RTM_DELLINKPROP', describe: () => `${op} altname ${names.join(', ')} on ${JSON.stringify(name)}` });
     await this.refresh();
   }
 
@@ -326,12 +361,22 @@ export class Link<K extends LinkKind = LinkKind> {
 
   /**
    * Moves the link to another namespace (optionally renaming it there) and returns it as seen there.
-   * Devices the kernel keeps in their namespace (lo, bridges, ...) give NetnsImmutableError.
+   * `{ pid }` is the namespace a process is in (opened by pid, so the returned link's `namespace`
+   * is a new handle; close it when done). Devices the kernel keeps in their namespace (lo,
+   * bridges, ...) give NetnsImmutableError.
    *
-   * Equivalent to: `ip link set dev NAME netns NS [name NEW]`
+   * Equivalent to: `ip link set dev NAME netns NS|PID [name NEW]`
    */
-  moveTo(namespace: Namespace, options?: { name?: string }): Promise<Link> {
-    return moveLink(this, namespace, options);
+  async moveTo(namespace: Namespace | { pid: number }, options?: { name?: string }): Promise<Link> {
+    const pid = namespace instanceof Namespace || namespace === null || typeof namespace !== 'object' ? undefined : (namespace as { pid?: unknown }).pid;
+    if (pid === undefined) return moveLink(this, namespace as Namespace, options);
+    const target = await Namespace.fromPid(validateUint(pid, 'pid', 1, 0x7fffffff));
+    try {
+      return await moveLink(this, target, options);
+    } catch (e) {
+      await target.close();
+      throw e;
+    }
   }
 
   /**

@@ -1039,6 +1039,7 @@ export const VLAN_FLAG_MVRP = 8;
 export const VLAN_FLAG_REORDER_HDR = 1;
 export const ETH_P_8021Q = 33024;
 export const ETH_P_8021AD = 34984;
+export const ALTIFNAMSIZ = 128;
 export const GRE_CSUM = 32768;
 export const GRE_KEY = 8192;
 export const GRE_SEQ = 4096;

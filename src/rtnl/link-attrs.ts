@@ -11,6 +11,26 @@ const propListAttrs = defineAttrs('prop_list', {
   altIfname: { id: C.IFLA_ALT_IFNAME, type: 'string', orig: 'IFLA_ALT_IFNAME', multi: true },
 });
 
+// IFLA_AF_SPEC of a link message: per address family, that family's per-link settings.
+const inetAttrs = defineAttrs('af_inet', {
+  conf: { id: C.IFLA_INET_CONF, type: 'binary', orig: 'IFLA_INET_CONF' },
+});
+const inet6Attrs = defineAttrs('af_inet6', {
+  flags: { id: C.IFLA_INET6_FLAGS, type: 'u32', orig: 'IFLA_INET6_FLAGS' },
+  conf: { id: C.IFLA_INET6_CONF, type: 'binary', orig: 'IFLA_INET6_CONF' },
+  stats: { id: C.IFLA_INET6_STATS, type: 'binary', orig: 'IFLA_INET6_STATS' },
+  mcast: { id: C.IFLA_INET6_MCAST, type: 'binary', orig: 'IFLA_INET6_MCAST' },
+  cacheinfo: { id: C.IFLA_INET6_CACHEINFO, type: 'binary', orig: 'IFLA_INET6_CACHEINFO' },
+  icmp6stats: { id: C.IFLA_INET6_ICMP6STATS, type: 'binary', orig: 'IFLA_INET6_ICMP6STATS' },
+  token: { id: C.IFLA_INET6_TOKEN, type: 'binary', hint: 'ip', orig: 'IFLA_INET6_TOKEN' },
+  addrGenMode: { id: C.IFLA_INET6_ADDR_GEN_MODE, type: 'u8', orig: 'IFLA_INET6_ADDR_GEN_MODE' },
+  raMtu: { id: C.IFLA_INET6_RA_MTU, type: 'u32', orig: 'IFLA_INET6_RA_MTU' },
+});
+const afSpecAttrs = defineAttrs('af_spec', {
+  inet: { id: C.AF_INET, type: 'nest', attrs: () => inetAttrs, orig: 'AF_INET' },
+  inet6: { id: C.AF_INET6, type: 'nest', attrs: () => inet6Attrs, orig: 'AF_INET6' },
+});
+
 export const linkAttrs = defineAttrs('link', {
   address: { id: C.IFLA_ADDRESS, type: 'binary', hint: 'mac', orig: 'IFLA_ADDRESS' },
   broadcast: { id: C.IFLA_BROADCAST, type: 'binary', hint: 'mac', orig: 'IFLA_BROADCAST' },
@@ -29,7 +49,7 @@ export const linkAttrs = defineAttrs('link', {
   ifalias: { id: C.IFLA_IFALIAS, type: 'string', orig: 'IFLA_IFALIAS' },
   numVf: { id: C.IFLA_NUM_VF, type: 'u32', orig: 'IFLA_NUM_VF' },
   stats64: { id: C.IFLA_STATS64, type: 'struct', struct: rtnlLinkStats64, orig: 'IFLA_STATS64' },
-  afSpec: { id: C.IFLA_AF_SPEC, type: 'binary', orig: 'IFLA_AF_SPEC' },
+  afSpec: { id: C.IFLA_AF_SPEC, type: 'nest', attrs: () => afSpecAttrs, orig: 'IFLA_AF_SPEC' },
   group: { id: C.IFLA_GROUP, type: 'u32', orig: 'IFLA_GROUP' },
   netNsFd: { id: C.IFLA_NET_NS_FD, type: 's32', orig: 'IFLA_NET_NS_FD' },
   extMask: { id: C.IFLA_EXT_MASK, type: 'u32', orig: 'IFLA_EXT_MASK' },
@@ -63,6 +83,8 @@ export const linkAttrs = defineAttrs('link', {
   tsoMaxSize: { id: C.IFLA_TSO_MAX_SIZE, type: 'u32', orig: 'IFLA_TSO_MAX_SIZE' },
   tsoMaxSegs: { id: C.IFLA_TSO_MAX_SEGS, type: 'u32', orig: 'IFLA_TSO_MAX_SEGS' },
   allmulti: { id: C.IFLA_ALLMULTI, type: 'u32', orig: 'IFLA_ALLMULTI' },
+  // Only in requests: a lookup by an alternative name (longer than IFNAMSIZ allows IFLA_IFNAME).
+  altIfname: { id: C.IFLA_ALT_IFNAME, type: 'string', orig: 'IFLA_ALT_IFNAME' },
 });
 
 /** RTM_*LINK: struct ifinfomsg followed by IFLA_* attributes. */
