@@ -6,7 +6,7 @@
 //
 // The kernel these were captured on has macvlan, macvtap, vxlan and ifb (those are also checked
 // against the live kernel and `ip -d -json link` in test/kernel/kinds.test.ts). For ipvlan, vlan,
-// geneve, dummy, bond, gre, gretap, ipip, sit and vrf it answers EOPNOTSUPP "Unknown device type"
+// geneve, dummy, bond, gre, gretap, ipip, sit, vrf and xfrm it answers EOPNOTSUPP "Unknown device type"
 // before reading IFLA_INFO_DATA, so for those the captured request is the only oracle for the
 // encoder, and the decoders are checked against it and against the hand-made replies below.
 import { readFileSync } from 'node:fs';
@@ -93,6 +93,7 @@ const cases: Case[] = [
     { proto: 'any', local: A, remote: B, ttl: 64, isatap: false },
   ],
   ['kind-vrf', { kind: 'vrf', name: 'vrf1', data: { table: 10 } }],
+  ['kind-xfrm', { kind: 'xfrm', name: 'xfrm1', data: { ifId: 5, dev: P } }, { ifId: 5, dev: P, external: false }],
 ];
 
 describe.each(cases)('%s', (name, spec, view) => {

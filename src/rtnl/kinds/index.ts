@@ -22,6 +22,7 @@ import { veth } from './veth';
 import { vlan } from './vlan';
 import { vrf } from './vrf';
 import { vxlan } from './vxlan';
+import { xfrm } from './xfrm';
 
 export const kindDrivers = {
   veth,
@@ -41,6 +42,7 @@ export const kindDrivers = {
   ipip,
   sit,
   vrf,
+  xfrm,
 } as const;
 
 /** The link kinds vnetkit has a driver for. `Link.kind` may still be any other kind the kernel reports. */
