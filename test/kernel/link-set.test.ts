@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // What `ip link set` still had: promisc, allmulti, arp, addrgenmode, carrier, altnames (and lookup
 // by one), netns by pid. Checked with `ip -d -json link`.
+import { readlinkSync } from 'node:fs';
 import { Link, Namespace, NetlinkError, VethPair } from '../../src';
 import { describeKernel, ipJson, uniqueName } from '../helpers/sandbox';
 
@@ -71,6 +72,16 @@ describeKernel('ip link set options', () => {
     const child = ns.spawn('sleep', ['30']);
     try {
       await new Promise((r) => child.once('spawn', r));
+      // 'spawn' is the helper's exec; it enters the namespace right after: wait until it has.
+      const inNs = () => {
+        try {
+          return readlinkSync(`/proc/${child.pid}/ns/net`) === `net:[${ns.inode}]`;
+        } catch {
+          return false;
+        }
+      };
+      for (let i = 0; i < 500 && !inNs(); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(inNs()).toBe(true);
       const moved = await pair.peer.moveTo({ pid: child.pid! });
       expect(moved.namespace.equals(ns)).toBe(true);
       expect((await ns.links()).map((l) => l.name)).toContain(pair.peer.name);
