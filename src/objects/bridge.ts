@@ -3,22 +3,14 @@
 // ports through IFLA_MASTER and IFLA_INFO_SLAVE_DATA, VLANs through AF_BRIDGE IFLA_AF_SPEC).
 
 import { InvalidArgumentError, KernelFeatureError, NetlinkError } from '../errors';
-import { Values } from '../netlink/codec';
+import { RequestBuilder } from '../netlink/message';
 import { vlanRequest, VlanEntry } from '../rtnl/bridge-ops';
 import { dumpFdbRequest, FdbEntry, fdbRequest, parseFdb } from '../rtnl/fdb-ops';
 import * as C from '../rtnl/constants';
-import { linkRequest } from '../rtnl/link-ops';
+import { bridgeOptionsRequest, bridgePortRequest } from '../rtnl/link-requests';
 import { validateUint } from '../util/validate';
-import {
-  bridgeAttrs,
-  bridgeIdText,
-  BridgeOptions,
-  bridgeOptionsFrom,
-  BridgePortOptions,
-  PortInfo,
-  portInfoFrom,
-  portAttrs,
-} from '../rtnl/kinds/bridge-options';
+import { BridgeData } from '../rtnl/kinds/bridge';
+import { BridgeOptions, bridgeOptionsFrom, BridgePortOptions, PortInfo, portInfoFrom, portAttrs } from '../rtnl/kinds/bridge-options';
 import { LinkKind } from '../rtnl/kinds';
 import { Link, LinkArg, LinkCreateOptions, LinkSetOptions } from './link';
 import { resolveLink } from './link-create';
@@ -116,37 +108,34 @@ export class Bridge extends Link<'bridge'> {
   override async set(changes: BridgeSetOptions): Promise<void> {
     const options: BridgeOptions = {};
     const linkChanges: LinkSetOptions<'bridge'> = {};
-    for (const [k, v] of Object.entries(changes ?? {})) (BRIDGE_KEYS.has(k) ? (options as Values) : (linkChanges as Values))[k] = v;
+    for (const [k, v] of Object.entries(changes ?? {})) (BRIDGE_KEYS.has(k) ? (options as Record<string, unknown>) : (linkChanges as Record<string, unknown>))[k] = v;
     if (Object.keys(linkChanges).length) await super.set(linkChanges);
     if (Object.keys(options).length) await this.setBridge(options);
   }
 
   private async setBridge(options: BridgeOptions): Promise<void> {
     const wasOn = (await this.options()).stp;
-    const data = bridgeAttrs(options, options.stp ?? wasOn);
-    if (Object.keys(data).length === 0) return;
+    const req = bridgeOptionsRequest(this.index, options, options.stp ?? wasOn);
+    if (!req) return;
     // The kernel applies IFLA_BR_FORWARD_DELAY before IFLA_BR_STP_STATE and checks the delay
     // against the STP state it still has; turning STP off therefore goes first, on its own, and
     // is undone if the rest is refused.
-    const stpOffFirst = options.stp === false && wasOn && Object.keys(data).length > 1;
-    if (stpOffFirst) await this.changeBridge({ stpState: 0 }, 'set stp');
+    const { stp, ...rest } = options;
+    const stpOffFirst = stp === false && wasOn && Object.values(rest).some((v) => v !== undefined);
+    if (stpOffFirst) await this.send(bridgeOptionsRequest(this.index, { stp: false }, false)!, 'set stp');
     try {
-      const { stpState, ...rest } = data;
-      await this.changeBridge(stpOffFirst ? rest : { ...rest, ...(stpState !== undefined ? { stpState } : {}) }, `set ${Object.keys(options).join(', ')}`);
+      await this.send(stpOffFirst ? bridgeOptionsRequest(this.index, rest, false)! : req, `set ${Object.keys(options).join(', ')}`);
     } catch (e) {
-      if (stpOffFirst) await this.changeBridge({ stpState: 1 }, 'restore stp').catch(() => undefined);
+      if (stpOffFirst) await this.send(bridgeOptionsRequest(this.index, { stp: true }, true)!, 'restore stp').catch(() => undefined);
       throw featureError(e, options);
     } finally {
       await this.refresh();
     }
   }
 
-  private async changeBridge(data: Values, what: string): Promise<void> {
+  private async send(req: RequestBuilder, what: string): Promise<void> {
     const conn = await this.namespace.connection();
-    await conn.request(linkRequest(C.RTM_NEWLINK, 0, { index: this.index }, { linkinfo: { kind: 'bridge', data } }), {
-      op: 'RTM_NEWLINK',
-      describe: `${what} on bridge ${JSON.stringify(this.name)}`,
-    });
+    await conn.request(req, { op: 'RTM_NEWLINK', describe: `${what} on bridge ${JSON.stringify(this.name)}` });
   }
 
   /**
@@ -154,10 +143,9 @@ export class Bridge extends Link<'bridge'> {
    *
    * Equivalent to: `ip -d link show NAME` (stp_state, forward_delay, priority, ...)
    */
-  async options(): Promise<ReturnType<typeof bridgeOptionsFrom>> {
+  async options(): Promise<BridgeData> {
     await this.refresh();
-    const info = this.linkInfo;
-    return bridgeOptionsFrom((info?.data as Values) ?? {});
+    return this.data ?? bridgeOptionsFrom({});
   }
 
   /**
@@ -194,11 +182,11 @@ export class Bridge extends Link<'bridge'> {
    * Equivalent to: `ip link set dev PORT type bridge_slave learning off ...` / `bridge link set dev PORT ...`
    */
   async setPort(port: LinkArg, options: BridgePortOptions): Promise<void> {
-    const slaveData = portAttrs(options);
-    if (Object.keys(slaveData).length === 0) return;
     const link = await resolveLink(port, 'port', this.namespace);
+    const req = bridgePortRequest(link.index, options);
+    if (!req) return;
     const conn = await this.namespace.connection();
-    await conn.request(linkRequest(C.RTM_NEWLINK, 0, { index: link.index }, { linkinfo: { slaveKind: 'bridge', slaveData } }), {
+    await conn.request(req, {
       op: 'RTM_NEWLINK',
       describe: `set ${Object.keys(options).join(', ')} on port ${JSON.stringify(link.name)} of ${JSON.stringify(this.name)}`,
     });
@@ -215,7 +203,7 @@ export class Bridge extends Link<'bridge'> {
       .filter((l) => l.masterIndex === this.index)
       .map((l) => {
         const info = l.linkInfo;
-        return { link: l, name: l.name, index: l.index, ...portInfoFrom((info?.slaveData as Values) ?? {}) };
+        return { link: l, name: l.name, index: l.index, ...portInfoFrom((info?.slaveData as Record<string, unknown>) ?? {}) };
       });
   }
 
@@ -292,7 +280,6 @@ export class Bridge extends Link<'bridge'> {
   }
 
   override toJSON(): Record<string, unknown> {
-    const data = this.linkInfo?.data as Values | undefined;
-    return { ...super.toJSON(), bridgeId: bridgeIdText(data?.bridgeId) };
+    return { ...super.toJSON(), bridgeId: this.data?.bridgeId ?? '' };
   }
 }

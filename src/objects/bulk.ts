@@ -8,7 +8,8 @@
 import { randomInt } from 'node:crypto';
 import { LinkNotFoundError, NetlinkError, VnetkitError } from '../errors';
 import * as C from '../rtnl/constants';
-import { linkIndexAndGroup, linkRequest } from '../rtnl/link-ops';
+import { linkIndexAndGroup } from '../rtnl/link-ops';
+import { deleteGroupRequest, dumpLinksRequest, setGroupRequest } from '../rtnl/link-requests';
 import { Link } from './link';
 import { Namespace } from './namespace';
 import { mapInSlices, yieldIfBusy } from '../util/slices';
@@ -34,7 +35,7 @@ function matches(link: Link, f: LinkFilter): boolean {
  */
 async function scanGroups(ns: Namespace, describe: string, fn: (index: number, flags: number, group: number) => void): Promise<void> {
   const conn = await ns.connection();
-  const req = linkRequest(C.RTM_GETLINK, 0, {}, { extMask: C.RTEXT_FILTER_SKIP_STATS });
+  const req = dumpLinksRequest({ noStats: true });
   const { messages } = await conn.request(req, { op: 'RTM_GETLINK', dump: true, describe });
   // In slices: a namespace with thousands of links is thousands of messages to look at.
   await mapInSlices(messages, (m) => {
@@ -72,7 +73,7 @@ async function tag(ns: Namespace, links: Link[], group: number): Promise<boolean
   return Promise.all(
     links.map(async (l) => {
       await yieldIfBusy();
-      const req = linkRequest(C.RTM_NEWLINK, 0, { index: l.index }, { group });
+      const req = setGroupRequest(l.index, group);
       try {
         await conn.request(req, { op: 'RTM_NEWLINK', describe: `tag ${JSON.stringify(l.name)} for bulk delete` });
         return true;
@@ -87,7 +88,7 @@ async function tag(ns: Namespace, links: Link[], group: number): Promise<boolean
 
 async function setGroup(ns: Namespace, l: Link, group: number): Promise<void> {
   const conn = await ns.connection();
-  await conn.request(linkRequest(C.RTM_NEWLINK, 0, { index: l.index }, { group }), { op: 'RTM_NEWLINK', describe: `put ${JSON.stringify(l.name)} back in group ${group}` });
+  await conn.request(setGroupRequest(l.index, group), { op: 'RTM_NEWLINK', describe: `put ${JSON.stringify(l.name)} back in group ${group}` });
 }
 
 /** Deletes `links` (all in `ns`) with one group delete. Resolves with how many were still there. */
@@ -120,7 +121,7 @@ async function deleteInNamespace(ns: Namespace, links: Link[]): Promise<number> 
   const count = tagged.filter(Boolean).length;
   if (count) {
     const conn = await ns.connection();
-    await conn.request(linkRequest(C.RTM_DELLINK, 0, {}, { group }), { op: 'RTM_DELLINK', describe: `delete ${count} links of ${ns.label} at once` });
+    await conn.request(deleteGroupRequest(group), { op: 'RTM_DELLINK', describe: `delete ${count} links of ${ns.label} at once` });
   }
   return count;
 }
@@ -157,7 +158,7 @@ export async function deleteLinksWhere(ns: Namespace, filter: LinkFilter): Promi
       if (!count) return 0;
       const conn = await ns.connection();
       const describe = `delete the ${count} links of group ${group} in ${ns.label}`;
-      await conn.request(linkRequest(C.RTM_DELLINK, 0, {}, { group }), { op: 'RTM_DELLINK', describe });
+      await conn.request(deleteGroupRequest(group), { op: 'RTM_DELLINK', describe });
       return count;
     }
   }

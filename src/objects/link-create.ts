@@ -10,7 +10,7 @@ import { kindError, newLinkRequest, NewLinkSpec } from '../rtnl/link-request';
 import { yieldIfBusy } from '../util/slices';
 import { validateUint } from '../util/validate';
 import { Link } from './link';
-import { LinkArg, LinkCreateOptions } from './link-options';
+import { LinkCreateOptions } from './link-options';
 import { Namespace, namespaceArg } from './namespace';
 
 const describeValue = (v: unknown): unknown => (typeof v === 'object' && v !== null ? `[${v.constructor?.name ?? 'object'}]` : v);

@@ -5,8 +5,7 @@
 import { ClosedError, NetlinkError, NetnsImmutableError, VnetkitError } from '../errors';
 
 export { NetnsImmutableError } from '../errors';
-import * as C from '../rtnl/constants';
-import { linkRequest } from '../rtnl/link-ops';
+import { moveLinkRequest } from '../rtnl/link-requests';
 import { validateIfName } from '../util/validate';
 import { Link } from './link';
 import { Namespace, namespaceArg } from './namespace';
@@ -24,9 +23,7 @@ export async function moveLink(link: Link, target: Namespace, options: { name?: 
   const conn = await link.namespace.connection();
   try {
     await target.withFd((fd) => {
-      const attrs: Record<string, unknown> = { netNsFd: fd };
-      if (options.name !== undefined) attrs.ifname = newName;
-      return conn.request(linkRequest(C.RTM_NEWLINK, 0, { index: link.index }, attrs), {
+      return conn.request(moveLinkRequest(link.index, fd, options.name === undefined ? undefined : newName), {
         op: 'RTM_NEWLINK',
         describe: `move ${JSON.stringify(link.name)} from ${link.namespace.label} to ${target.label}${options.name ? ` as ${JSON.stringify(newName)}` : ''}`,
       });

@@ -6,15 +6,14 @@ import { InvalidArgumentError, LinkNotFoundError, NetlinkError } from '../errors
 import { deleteLinks } from './bulk';
 import { findPeer, moveLink } from './link-moves';
 import { DecodedMessage, Values } from '../netlink/codec';
-import { NLM_F_ECHO } from '../netlink/constants';
-import { NlMsg } from '../netlink/message';
+import { NlMsg, RequestBuilder } from '../netlink/message';
 import { RequestOptions } from '../netlink/multiplexer';
 import * as C from '../rtnl/constants';
 import { KindData, kindDriver, KnownLinkKind, LinkKind } from '../rtnl/kinds';
-import { decodeLinkPayload, flagNames, linkInfoOf, linkRequest, summarizeLink, LinkStats, OperState, operStateName, toStats } from '../rtnl/link-ops';
-import { parseMac } from '../util/addr';
+import { decodeLinkPayload, flagNames, linkInfoOf, summarizeLink, LinkStats, OperState, operStateName, toStats } from '../rtnl/link-ops';
+import { deleteGroupRequest, deleteLinkRequest, dumpLinksRequest, getLinkRequest, setMasterRequest, setUpRequest } from '../rtnl/link-requests';
 import { mapInSlices, yieldIfBusy } from '../util/slices';
-import { MAX_IFNAME_BYTES, validateUint } from '../util/validate';
+import { validateUint } from '../util/validate';
 import { addrGenModeOf, AddrGenMode, altNameRequest, LinkChanges, linkChangeRequest, validateAltName } from '../rtnl/link-set';
 import { createLink, resolveLink } from './link-create';
 import { LinkArg, LinkCreateOptions, LinkSetOptions } from './link-options';
@@ -138,7 +137,7 @@ export class Link<K extends LinkKind = LinkKind> {
     return (this.flagBits & C.IFF_UP) !== 0;
   }
 
-  private static async send(ns: Namespace, builder: ReturnType<typeof linkRequest>, opts: RequestOptions): Promise<NlMsg[]> {
+  private static async send(ns: Namespace, builder: RequestBuilder, opts: RequestOptions): Promise<NlMsg[]> {
     const conn = await ns.connection();
     return (await conn.request(builder, opts)).messages;
   }
@@ -152,11 +151,10 @@ export class Link<K extends LinkKind = LinkKind> {
   static async list(namespace?: Namespace, filter: LinkListFilter = {}): Promise<Link[]> {
     namespace = namespaceArg(namespace, 'namespace');
     await yieldIfBusy();
-    const attrs: Values = {};
     const master = typeof filter.master === 'object' ? filter.master.index : filter.master;
-    if (filter.kind !== undefined) attrs.linkinfo = { kind: filter.kind };
-    if (master !== undefined) attrs.master = validateUint(master, 'master', 1, 0x7fffffff);
-    const msgs = await Link.send(namespace, linkRequest(C.RTM_GETLINK, 0, {}, attrs), { op: 'RTM_GETLINK', dump: true, describe: 'list links' });
+    if (master !== undefined) validateUint(master, 'master', 1, 0x7fffffff);
+    const req = dumpLinksRequest({ ...(filter.kind !== undefined && { kind: filter.kind }), ...(master !== undefined && { master }) });
+    const msgs = await Link.send(namespace, req, { op: 'RTM_GETLINK', dump: true, describe: 'list links' });
     // Checked here too: a kernel that ignored the filter still yields the right list.
     const wanted = (l: Link) => (filter.kind === undefined || l.kind === filter.kind) && (master === undefined || l.masterIndex === master);
     return mapInSlices(msgs, (m) => {
@@ -187,10 +185,7 @@ export class Link<K extends LinkKind = LinkKind> {
    */
   static async read(ref: LinkRef, namespace: Namespace): Promise<Link> {
     validateLinkRef(ref);
-    const byIndex = typeof ref === 'number';
-    // A name longer than IFLA_IFNAME allows can only be an alternative name: asked for as one.
-    const attrs = byIndex ? {} : Buffer.byteLength(ref) > MAX_IFNAME_BYTES ? { altIfname: ref } : { ifname: ref };
-    const req = linkRequest(C.RTM_GETLINK, 0, byIndex ? { index: ref } : {}, attrs);
+    const req = getLinkRequest(ref);
     try {
       const msgs = await Link.send(namespace, req, { op: 'RTM_GETLINK', describe: () => `get link ${JSON.stringify(ref)}` });
       const m = msgs.find((x) => x.type === C.RTM_NEWLINK);
@@ -232,9 +227,8 @@ export class Link<K extends LinkKind = LinkKind> {
     return Link.read(name, ns);
   }
 
-  private async change(header: Values, attrs: Values, describe: string): Promise<void> {
+  private async change(req: RequestBuilder, describe: string): Promise<void> {
     await yieldIfBusy();
-    const req = linkRequest(C.RTM_NEWLINK, 0, { index: this.index, ...header }, attrs);
     const name = this.name; // as it is now: a rename may be what is being sent
     await Link.send(this.namespace, req, { op: 'RTM_NEWLINK', describe: () => `${describe} on ${JSON.stringify(name)}` });
   }
@@ -248,7 +242,7 @@ export class Link<K extends LinkKind = LinkKind> {
    * Equivalent to: `ip link set dev NAME up`
    */
   async setUp(): Promise<void> {
-    await this.change({ flags: C.IFF_UP, change: C.IFF_UP }, {}, 'set up');
+    await this.change(setUpRequest(this.index, true), 'set up');
     this.setFlagBits(this.flagBits | C.IFF_UP);
   }
 
@@ -259,7 +253,7 @@ export class Link<K extends LinkKind = LinkKind> {
    * Equivalent to: `ip link set dev NAME down`
    */
   async setDown(): Promise<void> {
-    await this.change({ flags: 0, change: C.IFF_UP }, {}, 'set down');
+    await this.change(setUpRequest(this.index, false), 'set down');
     this.setFlagBits(this.flagBits & ~(C.IFF_UP | C.IFF_RUNNING | C.IFF_LOWER_UP | C.IFF_DORMANT));
   }
 
@@ -328,7 +322,7 @@ export class Link<K extends LinkKind = LinkKind> {
    */
   async delete(): Promise<void> {
     await yieldIfBusy();
-    const req = linkRequest(C.RTM_DELLINK, 0, { index: this.index }, {});
+    const req = deleteLinkRequest(this.index);
     try {
       await Link.send(this.namespace, req, { op: 'RTM_DELLINK', describe: `delete ${JSON.stringify(this.name)}` });
     } catch (e) {
@@ -399,7 +393,7 @@ export class Link<K extends LinkKind = LinkKind> {
     if (m && !m.namespace.equals(this.namespace)) {
       throw new InvalidArgumentError('master', m.name, `it is in ${m.namespace.label} and ${JSON.stringify(this.name)} is in ${this.namespace.label}; a port must be in its master's namespace`);
     }
-    await this.change({}, { master: m ? m.index : 0 }, m ? `set master ${JSON.stringify(m.name)}` : 'set nomaster');
+    await this.change(setMasterRequest(this.index, m ? m.index : 0), m ? `set master ${JSON.stringify(m.name)}` : 'set nomaster');
     await this.refresh();
   }
 
@@ -444,7 +438,7 @@ export class Link<K extends LinkKind = LinkKind> {
  */
 export async function deleteLinkGroup(ns: Namespace, group: number): Promise<void> {
   const conn = await ns.connection();
-  const req = linkRequest(C.RTM_DELLINK, 0, {}, { group: validateUint(group, 'group', 1, 0xffffffff) });
+  const req = deleteGroupRequest(validateUint(group, 'group', 1, 0xffffffff));
   await conn.request(req, { op: 'RTM_DELLINK', describe: `delete links of group ${group}` });
 }
 

@@ -16,8 +16,7 @@ import { native } from '../native/binding';
 import { NLM_F_ACK, NLM_F_REQUEST, NLMSG_ERROR } from '../netlink/constants';
 import { ackError, parseError } from '../netlink/extack';
 import { parseDatagram, requestBytes } from '../netlink/message';
-import * as C from '../rtnl/constants';
-import { linkRequest } from '../rtnl/link-ops';
+import { setUpRequest } from '../rtnl/link-requests';
 
 /**
  * A job holds the namespace thread (and the run directory's lock, for named ones) while it runs:
@@ -81,7 +80,7 @@ function flush(): void {
     for (let i = 0; i < all.length; i += NAMESPACES_PER_JOB) {
       const chunk = all.slice(i, i + NAMESPACES_PER_JOB);
       const loUp = chunk.some((w) => w.loopbackUp)
-        ? (loUpRequest ??= requestBytes(linkRequest(C.RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, { flags: C.IFF_UP, change: C.IFF_UP }, { ifname: 'lo' }), LO_UP_SEQ))
+        ? (loUpRequest ??= requestBytes(setUpRequest('lo', true, NLM_F_REQUEST | NLM_F_ACK), LO_UP_SEQ))
         : undefined;
       const paths = chunk.map((w) => w.path);
       // Wrapped so that a synchronous throw (no addon, say) rejects these callers too.

@@ -12,7 +12,7 @@ import { ackError, parseError } from '../netlink/extack';
 import { parseDatagram, requestBytes } from '../netlink/message';
 import { fieldOffset } from '../netlink/schema';
 import * as C from '../rtnl/constants';
-import { linkRequest } from '../rtnl/link-ops';
+import { getLinkRequest, setGroupRequest } from '../rtnl/link-requests';
 import { ifinfomsg } from '../rtnl/structs';
 import { Link } from './link';
 import { Namespace } from './namespace';
@@ -36,11 +36,11 @@ let lastGrouped: { group: number; followUp: FollowUp } | undefined;
 
 /** The requests for a device just made: set its group (when given), then read it back. */
 export function followUpFor(deviceGroup: number | undefined): FollowUp {
-  const get = () => requestBytes(linkRequest(C.RTM_GETLINK, NLM_F_REQUEST, { index: 0 }, {}), SEQ_GET);
+  const get = () => requestBytes(getLinkRequest(0, NLM_F_REQUEST), SEQ_GET);
   // The bytes depend on the group alone (the job writes the index): built once per group.
   if (deviceGroup === undefined) return (readOnly ??= { request: get(), indexAt: Uint32Array.of(INDEX_AT), replies: 1 });
   if (lastGrouped?.group === deviceGroup) return lastGrouped.followUp;
-  const set = requestBytes(linkRequest(C.RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, { index: 0 }, { group: deviceGroup }), SEQ_GROUP);
+  const set = requestBytes(setGroupRequest(0, deviceGroup, NLM_F_REQUEST | NLM_F_ACK), SEQ_GROUP);
   const read = get();
   const request = new Uint8Array(set.length + read.length);
   request.set(set);

@@ -6,9 +6,8 @@
 import { InvalidArgumentError, LinkExistsError, LinkNotFoundError, NetlinkError, VnetkitError } from '../errors';
 
 export { LinkExistsError } from '../errors';
-import * as C from '../rtnl/constants';
 import { VethPeerSpec } from '../rtnl/kinds/veth';
-import { linkRequest } from '../rtnl/link-ops';
+import { setUpRequest } from '../rtnl/link-requests';
 import { newLinkRequest, NewLinkSpec } from '../rtnl/link-request';
 import { yieldIfBusy } from '../util/slices';
 import { Link } from './link';
@@ -141,7 +140,7 @@ export class VethPair {
       let setUp: Promise<unknown> | undefined;
       if (options.peerUp ?? options.up) {
         const peerConn = await peerNs.connection();
-        const req = linkRequest(C.RTM_NEWLINK, 0, { flags: C.IFF_UP, change: C.IFF_UP }, { ifname: peerName });
+        const req = setUpRequest(peerName, true);
         setUp = peerConn.request(req, { op: 'RTM_NEWLINK', describe: () => `set up ${JSON.stringify(peerName)} in ${peerNs.label}` });
       }
       // Pipelined behind the set-up on the same socket: the kernel runs them in order, so the read
