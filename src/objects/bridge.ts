@@ -5,7 +5,7 @@
 import { InvalidArgumentError, KernelFeatureError, NetlinkError } from '../errors';
 import { RequestBuilder } from '../netlink/message';
 import { vlanRequest, VlanEntry } from '../rtnl/bridge-ops';
-import { dumpFdbRequest, FdbEntry, fdbRequest, parseFdb } from '../rtnl/fdb-ops';
+import { dumpFdbRequest, FdbEntry, fdbRequest, FdbSpec, parseFdb } from '../rtnl/fdb-ops';
 import * as C from '../rtnl/constants';
 import { bridgeOptionsRequest, bridgePortRequest } from '../rtnl/link-requests';
 import { validateUint } from '../util/validate';
@@ -262,18 +262,22 @@ export class Bridge extends Link<'bridge'> {
   }
 
   /**
-   * Adds a static (or permanent) FDB entry: frames for `mac` leave through `port`.
+   * Adds a static (or permanent) FDB entry: frames for `mac` leave through `port`. With `self`,
+   * the entry goes to the port's own table instead: for a vxlan port, `dst` (and `vni`, `port`)
+   * say which remote endpoint the MAC is behind, and `append` with the all-zeros MAC adds one
+   * more endpoint to flood broadcast and unknown frames to (an overlay across hosts).
    *
-   * Equivalent to: `bridge fdb add MAC dev PORT master static [vlan N]`
+   * Equivalent to: `bridge fdb add MAC dev PORT master static [vlan N]` /
+   * `bridge fdb append 00:00:00:00:00:00 dev VXLAN dst IP [vni N] [port P] self`
    */
-  async addFdb(port: LinkArg, mac: string, options: { state?: 'static' | 'permanent'; vlan?: number; replace?: boolean } = {}): Promise<void> {
+  async addFdb(port: LinkArg, mac: string, options: Omit<FdbSpec, 'ifindex' | 'mac'> = {}): Promise<void> {
     port = await resolveLink(port, 'port', this.namespace);
     const conn = await this.namespace.connection();
-    await conn.request(fdbRequest('add', { ifindex: port.index, mac, ...options }), { op: 'RTM_NEWNEIGH', describe: `add fdb ${mac} on ${JSON.stringify(port.name)}` });
+    await conn.request(fdbRequest('add', { ifindex: port.index, mac, ...options }), { op: 'RTM_NEWNEIGH', describe: `add fdb ${mac}${options.dst ? ` dst ${options.dst}` : ''} on ${JSON.stringify(port.name)}` });
   }
 
   /** Removes an FDB entry. Equivalent to: `bridge fdb del MAC dev PORT master [vlan N]` */
-  async removeFdb(port: LinkArg, mac: string, options: { vlan?: number } = {}): Promise<void> {
+  async removeFdb(port: LinkArg, mac: string, options: Pick<FdbSpec, 'vlan' | 'self' | 'dst' | 'vni' | 'port'> = {}): Promise<void> {
     port = await resolveLink(port, 'port', this.namespace);
     const conn = await this.namespace.connection();
     await conn.request(fdbRequest('delete', { ifindex: port.index, mac, ...options }), { op: 'RTM_DELNEIGH', describe: `delete fdb ${mac} on ${JSON.stringify(port.name)}` });

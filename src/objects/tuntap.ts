@@ -8,7 +8,6 @@
 
 import { InvalidArgumentError, LinkNotFoundError, VnetkitError } from '../errors';
 import { native, OpenedTun, tunOpen, TunOpenOptions } from '../native/binding';
-import { Values } from '../netlink/codec';
 import { yieldIfBusy } from '../util/slices';
 import { validateIfName, validateUint } from '../util/validate';
 import { Link } from './link';
@@ -59,9 +58,9 @@ type TunFlags = { mode: TunTapMode; packetInfo: boolean; vnetHdr: boolean; multi
 
 /** A tun device's flags as rtnetlink reports them (IFLA_TUN_*); undefined for other devices. */
 function tunFlags(link: Link): TunFlags | undefined {
-  if (link.kind !== 'tun') return undefined;
-  const d = (link.linkInfo?.data ?? {}) as Values;
-  return { mode: d.type === native().tunTypes.tap ? 'tap' : 'tun', packetInfo: !!d.pi, vnetHdr: !!d.vnetHdr, multiQueue: !!d.multiQueue, persist: !!d.persist };
+  if (!link.isKind('tun')) return undefined;
+  const d = link.data!;
+  return { mode: d.mode ?? 'tun', packetInfo: d.packetInfo, vnetHdr: d.vnetHdr, multiQueue: d.multiQueue, persist: d.persist };
 }
 
 /** What a name belongs to, for checks and error messages; undefined if there is no such device. */

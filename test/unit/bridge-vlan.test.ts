@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: MIT
-// Bridge VLAN requests against the bytes iproute2 sends. This kernel is built without bridge VLAN
+// Bridge VLAN and FDB requests against the bytes iproute2 sends. This kernel is built without bridge VLAN
 // filtering, so these golden bytes are the proof that the requests are right.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidArgumentError } from '../../src/errors';
 import { NLM_F_ACK, NLM_F_REQUEST } from '../../src/netlink/constants';
+import { parseDatagram } from '../../src/netlink/message';
+import { RTM_NEWNEIGH } from '../../src/rtnl/constants';
 import { vlanRequest, VlanEntry } from '../../src/rtnl/bridge-ops';
 import { fdbRequest } from '../../src/rtnl/fdb-ops';
 
@@ -53,5 +58,31 @@ describe('bridge fdb requests', () => {
     b.flags |= NLM_F_REQUEST | NLM_F_ACK;
     const ip = '28000000 1d000500 448f036b 00000000 07000000 04000000 c0000400 0a000200 020000000 0aa0000'.replace(/\s+/g, '');
     expect(hex(b.finish(0x6b038f44, 0))).toBe(ip);
+  });
+});
+
+describe('vxlan overlay fdb requests (a vxlan device\'s own entries)', () => {
+  // test/fixtures/rtnl/fdb-vxlan-*.json, captured with strace by capture-all.sh.
+  const lastNeigh = (name: string) => {
+    const fx = JSON.parse(readFileSync(join(__dirname, '../fixtures/rtnl', `${name}.json`), 'utf8')) as { messages: { dir: string; type: number; hex: string }[] };
+    const m = fx.messages.filter((x) => x.dir === 'send' && x.type === RTM_NEWNEIGH).pop()!;
+    return { hex: m.hex, msg: parseDatagram(Uint8Array.from(Buffer.from(m.hex, 'hex')))[0]! };
+  };
+  const same = (name: string, spec: Parameters<typeof fdbRequest>[1]) => {
+    const ip = lastNeigh(name);
+    const b = fdbRequest('add', spec);
+    b.flags = ip.msg.flags;
+    expect(hex(b.finish(ip.msg.seq, ip.msg.pid))).toBe(ip.hex);
+  };
+  test('head-end replication = `bridge fdb append 00:00:00:00:00:00 dev vx0 dst 10.0.0.2 self`', () => {
+    same('fdb-vxlan-append', { ifindex: 4, mac: '00:00:00:00:00:00', dst: '10.0.0.2', self: true, append: true, state: 'permanent' });
+  });
+  test('one MAC behind one endpoint = `bridge fdb add 02:00:00:00:00:aa dev vx0 dst 10.0.0.3 vni 42 port 4789 self permanent`', () => {
+    same('fdb-vxlan-add', { ifindex: 4, mac: '02:00:00:00:00:aa', dst: '10.0.0.3', vni: 42, port: 4789, self: true, state: 'permanent' });
+  });
+  test('dst/vni/port without self, or append with replace, are refused before the kernel', () => {
+    expect(() => fdbRequest('add', { ifindex: 4, mac: '00:00:00:00:00:00', dst: '10.0.0.2' })).toThrow(InvalidArgumentError);
+    expect(() => fdbRequest('add', { ifindex: 4, mac: '00:00:00:00:00:00', self: true, append: true, replace: true })).toThrow(InvalidArgumentError);
+    expect(() => fdbRequest('add', { ifindex: 4, mac: '00:00:00:00:00:00', self: true, dst: 'far away' })).toThrow(InvalidArgumentError);
   });
 });
