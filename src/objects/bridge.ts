@@ -51,7 +51,7 @@ function featureError(err: unknown, o: BridgeOptions): unknown {
  * options, ports, VLANs and forwarding database.
  */
 export class Bridge extends Link<'bridge'> {
-  /** The bridge as a Link (itself; kept for code written when a Bridge held one). */
+  /** The bridge itself, for callers that take a `{ link }` holder (as a TunTap is). */
   get link(): Link<'bridge'> {
     return this;
   }

@@ -7,15 +7,15 @@ import { deleteLinks } from './bulk';
 import { findPeer, moveLink } from './link-moves';
 import { DecodedMessage, Values } from '../netlink/codec';
 import { NlMsg, RequestBuilder } from '../netlink/message';
-import { RequestOptions } from '../netlink/multiplexer';
 import * as C from '../rtnl/constants';
 import { KindData, kindDriver, KnownLinkKind, LinkKind } from '../rtnl/kinds';
 import { decodeLinkPayload, flagNames, linkInfoOf, summarizeLink, LinkStats, OperState, operStateName, toStats } from '../rtnl/link-ops';
-import { deleteGroupRequest, deleteLinkRequest, dumpLinksRequest, getLinkRequest, setMasterRequest, setUpRequest } from '../rtnl/link-requests';
-import { mapInSlices, yieldIfBusy } from '../util/slices';
+import { deleteLinkRequest, setMasterRequest, setUpRequest } from '../rtnl/link-requests';
+import { yieldIfBusy } from '../util/slices';
 import { validateUint } from '../util/validate';
-import { addrGenModeOf, AddrGenMode, altNameRequest, LinkChanges, linkChangeRequest, validateAltName } from '../rtnl/link-set';
+import { addrGenModeOf, AddrGenMode, altNameRequest, LinkChanges, linkChangeRequest } from '../rtnl/link-set';
 import { createLink, resolveLink } from './link-create';
+import { listLinks, readLink, sendLinkRequest, validateLinkRef } from './link-lookup';
 import { LinkArg, LinkCreateOptions, LinkSetOptions } from './link-options';
 import { Namespace, namespaceArg } from './namespace';
 
@@ -29,11 +29,6 @@ export interface LinkListFilter {
   kind?: string;
   /** Only the ports of this master (a bridge, say). */
   master?: Link | number;
-}
-
-function validateLinkRef(ref: LinkRef): void {
-  if (typeof ref === 'number') validateUint(ref, 'index', 1, 0x7fffffff);
-  else validateAltName(ref);
 }
 
 export class Link<K extends LinkKind = LinkKind> {
@@ -137,10 +132,6 @@ export class Link<K extends LinkKind = LinkKind> {
     return (this.flagBits & C.IFF_UP) !== 0;
   }
 
-  private static async send(ns: Namespace, builder: RequestBuilder, opts: RequestOptions): Promise<NlMsg[]> {
-    const conn = await ns.connection();
-    return (await conn.request(builder, opts)).messages;
-  }
 
   /**
    * Lists the links of a namespace (an RTM_GETLINK dump); `filter` has the kernel send only links
@@ -148,21 +139,10 @@ export class Link<K extends LinkKind = LinkKind> {
    *
    * Equivalent to: `ip -d link show [type KIND] [master DEV]`
    */
-  static async list(namespace?: Namespace, filter: LinkListFilter = {}): Promise<Link[]> {
-    namespace = namespaceArg(namespace, 'namespace');
-    await yieldIfBusy();
-    const master = typeof filter.master === 'object' ? filter.master.index : filter.master;
-    if (master !== undefined) validateUint(master, 'master', 1, 0x7fffffff);
-    const req = dumpLinksRequest({ ...(filter.kind !== undefined && { kind: filter.kind }), ...(master !== undefined && { master }) });
-    const msgs = await Link.send(namespace, req, { op: 'RTM_GETLINK', dump: true, describe: 'list links' });
-    // Checked here too: a kernel that ignored the filter still yields the right list.
-    const wanted = (l: Link) => (filter.kind === undefined || l.kind === filter.kind) && (master === undefined || l.masterIndex === master);
-    return mapInSlices(msgs, (m) => {
-      if (m.type !== C.RTM_NEWLINK) return undefined;
-      const l = new Link(namespace, m);
-      return wanted(l) ? l : undefined;
-    });
+  static list(namespace?: Namespace, filter: LinkListFilter = {}): Promise<Link[]> {
+    return listLinks(namespace, filter);
   }
+
 
   /**
    * Finds one link by name or index; rejects with LinkNotFoundError (code ENODEV) if there is none.
@@ -183,19 +163,10 @@ export class Link<K extends LinkKind = LinkKind> {
    * a burst not yet started, each kept its operation's state alive (and in the GC's way) until
    * the whole burst had been let through.
    */
-  static async read(ref: LinkRef, namespace: Namespace): Promise<Link> {
-    validateLinkRef(ref);
-    const req = getLinkRequest(ref);
-    try {
-      const msgs = await Link.send(namespace, req, { op: 'RTM_GETLINK', describe: () => `get link ${JSON.stringify(ref)}` });
-      const m = msgs.find((x) => x.type === C.RTM_NEWLINK);
-      if (!m) throw new LinkNotFoundError(ref, namespace.label);
-      return new Link(namespace, m);
-    } catch (e) {
-      if (e instanceof NetlinkError && e.code === 'ENODEV') throw new LinkNotFoundError(ref, namespace.label, e);
-      throw e;
-    }
+  static read(ref: LinkRef, namespace: Namespace): Promise<Link> {
+    return readLink(ref, namespace);
   }
+
 
   /**
    * Creates a link of any kind; `data` holds the kind's own options, typed per kind. Kinds that sit
@@ -230,7 +201,7 @@ export class Link<K extends LinkKind = LinkKind> {
   private async change(req: RequestBuilder, describe: string): Promise<void> {
     await yieldIfBusy();
     const name = this.name; // as it is now: a rename may be what is being sent
-    await Link.send(this.namespace, req, { op: 'RTM_NEWLINK', describe: () => `${describe} on ${JSON.stringify(name)}` });
+    await sendLinkRequest(this.namespace, req, { op: 'RTM_NEWLINK', describe: () => `${describe} on ${JSON.stringify(name)}` });
   }
 
   /**
@@ -275,7 +246,7 @@ export class Link<K extends LinkKind = LinkKind> {
     await yieldIfBusy();
     const name = this.name; // as it is now: a rename may be what is being sent
     const what = Object.keys(changes).join(', ');
-    await Link.send(this.namespace, req, { op: 'RTM_NEWLINK', describe: () => `set ${what} on ${JSON.stringify(name)}` });
+    await sendLinkRequest(this.namespace, req, { op: 'RTM_NEWLINK', describe: () => `set ${what} on ${JSON.stringify(name)}` });
     await this.refresh();
   }
 
@@ -311,7 +282,7 @@ export class Link<K extends LinkKind = LinkKind> {
     const req = altNameRequest(op, this.index, names);
     await yieldIfBusy();
     const name = this.name;
-    await Link.send(this.namespace, req, { op: op === 'add' ? 'RTM_NEWLINKPROP' : 'RTM_DELLINKPROP', describe: () => `${op} altname ${names.join(', ')} on ${JSON.stringify(name)}` });
+    await sendLinkRequest(this.namespace, req, { op: op === 'add' ? 'RTM_NEWLINKPROP' : 'RTM_DELLINKPROP', describe: () => `${op} altname ${names.join(', ')} on ${JSON.stringify(name)}` });
     await this.refresh();
   }
 
@@ -324,7 +295,7 @@ export class Link<K extends LinkKind = LinkKind> {
     await yieldIfBusy();
     const req = deleteLinkRequest(this.index);
     try {
-      await Link.send(this.namespace, req, { op: 'RTM_DELLINK', describe: `delete ${JSON.stringify(this.name)}` });
+      await sendLinkRequest(this.namespace, req, { op: 'RTM_DELLINK', describe: `delete ${JSON.stringify(this.name)}` });
     } catch (e) {
       if (e instanceof NetlinkError && e.code === 'ENODEV') throw new LinkNotFoundError(this.name, this.namespace.label, e);
       throw e;
@@ -430,15 +401,4 @@ export class Link<K extends LinkKind = LinkKind> {
   }
 }
 
-/**
- * Deletes every link of a namespace whose group (IFLA_GROUP) is `group`, in ONE request: the kernel
- * unregisters them together and pays its RCU wait once instead of once per link.
- * @internal The public bulk API (Link.deleteMany) picks a fresh group itself so it never deletes a
- * link the caller did not name.
- */
-export async function deleteLinkGroup(ns: Namespace, group: number): Promise<void> {
-  const conn = await ns.connection();
-  const req = deleteGroupRequest(validateUint(group, 'group', 1, 0xffffffff));
-  await conn.request(req, { op: 'RTM_DELLINK', describe: `delete links of group ${group}` });
-}
-
+export { deleteLinkGroup } from './bulk';
