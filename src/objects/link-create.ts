@@ -88,7 +88,13 @@ export async function createLink<K extends LinkKind>(opts: LinkCreateOptions<K>)
     `create ${kind} ${JSON.stringify(name)}${parent ? ` on ${JSON.stringify(parent.name)}` : ''}${crossNs ? ` in ${home.label}, moving to ${ns.label}` : ''}`;
   const conn = await home.connection();
   const send = () => conn.request(newLinkRequest(spec), { op: 'RTM_NEWLINK', describe, mapError: kindError(kind) });
-  if (!crossNs) return (await Link.fromEcho(ns, (await send()).messages, name)) as Link<K>;
+  if (!crossNs) {
+    const link = (await Link.fromEcho(ns, (await send()).messages, name)) as Link<K>;
+    // The echo is the registration's notification, sent before the kernel attaches the new link to
+    // its master; a create that succeeded did attach it.
+    if (spec.master !== undefined) link.masterIndex = spec.master;
+    return link;
+  }
   ns.assertOpen();
   // The target namespace is named by fd number: held open until the kernel has answered.
   await ns.withFd((fd) => ((spec.netNsFd = fd), send()));

@@ -11,7 +11,7 @@ import { setUpRequest } from '../rtnl/link-requests';
 import { newLinkRequest, NewLinkSpec } from '../rtnl/link-request';
 import { yieldIfBusy } from '../util/slices';
 import { Link } from './link';
-import { linkOf } from './link-create';
+import { linkOf, resolveLink } from './link-create';
 import { LinkArg } from './link-options';
 import { Namespace, namespaceArg } from './namespace';
 
@@ -102,8 +102,8 @@ export class VethPair {
     if (options.rxQueues !== undefined) spec.rxQueues = options.rxQueues;
     if (options.up) spec.up = true;
     if (options.master !== undefined) {
-      const master = linkOf(options.master);
-      if (!master) throw new InvalidArgumentError('master', options.master, 'expected a Link or Bridge in the local end\'s namespace');
+      // A Link is used as it is; a name or index is looked up (one request) in the local end's namespace.
+      const master = linkOf(options.master) ?? (await resolveLink(options.master, 'master', ns));
       if (!master.namespace.equals(ns)) {
         throw new InvalidArgumentError('master', master.name, `it is in ${master.namespace.label}, the local end would be in ${ns.label}`);
       }
@@ -136,6 +136,9 @@ export class VethPair {
       throw e;
     }
     const local = await Link.fromEcho(ns, reply.messages, options.name);
+    // The echo is the registration's notification, sent before the kernel attaches the new link to
+    // its master; a create that succeeded did attach it.
+    if (spec.master !== undefined) local.masterIndex = spec.master;
     try {
       let setUp: Promise<unknown> | undefined;
       if (options.peerUp ?? options.up) {

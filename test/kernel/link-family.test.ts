@@ -44,6 +44,14 @@ describeKernel('one family of links', () => {
     expect(pair.peer.masterIndex).toBe(br.index);
     await pair.peer.setMaster(null);
     expect(pair.peer.masterIndex).toBeUndefined();
+    const byName = await VethPair.create({ name: 've2', namespace: ns, peer: { name: 've3' }, master: 'br0' });
+    expect(byName.local.masterIndex).toBe(br.index);
+    expect(ipJ('-n', ns.name!, 'link', 'show', 've2')[0].master).toBe('br0');
+    await byName.delete();
+    const made = await Link.create({ kind: 'macvlan', name: 'mvm', namespace: ns, parent: 've1', master: br });
+    expect(made.masterIndex).toBe(br.index);
+    expect(ipJ('-n', ns.name!, 'link', 'show', 'mvm')[0].master).toBe('br0');
+    await made.delete();
     const tap = await TunTap.create({ mode: 'tap', name: 'tap0', namespace: ns });
     try {
       await br.addPort(tap);
