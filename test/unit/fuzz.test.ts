@@ -11,6 +11,7 @@ import { AttrSet } from '../../src/netlink/schema';
 import { linkMessage } from '../../src/rtnl/link-attrs';
 import { linkInfoAttrs, linkKinds, linkSlaveKinds } from '../../src/rtnl/link-info';
 import { DecodeError } from '../../src/errors';
+import { kindDrivers } from '../../src/rtnl/kinds';
 
 const sets: [string, AttrSet][] = [
   ['link', linkMessage.attrs],
@@ -102,4 +103,22 @@ test('datagram framing and error parsing only throw DecodeError', () => {
     }),
     { numRuns: 1000 },
   );
+});
+
+describe.each(Object.values(kindDrivers).filter((d) => d.schema).map((d) => [d.kind, d] as const))('fuzz driver %s', (_kind, driver) => {
+  test('whatever the kernel sends that decodes, the typed view (`link.data`) is built without throwing', () => {
+    fc.assert(
+      fc.property(tlvStream(driver.schema!), (bytes) => {
+        let data: ReturnType<typeof decodeAttrs>;
+        try {
+          data = decodeAttrs(driver.schema!, bytes);
+        } catch (e) {
+          if (e instanceof DecodeError) return;
+          throw e;
+        }
+        expect(typeof driver.decode(data)).toBe('object');
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -115,5 +115,8 @@ export function knownKeys(o: object, arg: string, keys: readonly string[]): void
   }
 }
 
+/** An address the schema decoded as text; undefined when its length was no IPv4 or IPv6 one. */
+export const ipText = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
 /** True when the value is a number equal to 1 (u8 booleans of the kernel). */
 export const on = (v: unknown): boolean => v === 1;

@@ -6,7 +6,7 @@ import { InvalidArgumentError } from '../../errors';
 import { Values } from '../../netlink/codec';
 import { defineAttrs } from '../../netlink/schema';
 import * as C from '../constants';
-import { bool, defineKind, ipOf, knownKeys, nameOf, on, oneOf, portOf, ttlOf, uint } from './driver';
+import { bool, defineKind, ipOf, ipText, knownKeys, nameOf, on, oneOf, portOf, ttlOf, uint } from './driver';
 
 export const geneveAttrs = defineAttrs('geneve', {
   id: { id: C.IFLA_GENEVE_ID, type: 'u32', orig: 'IFLA_GENEVE_ID' },
@@ -103,7 +103,7 @@ export const geneve = defineKind<GeneveOptions, GeneveData>({
       udp6ZeroCsumTx: on(d.udpZeroCsum6Tx),
       udp6ZeroCsumRx: on(d.udpZeroCsum6Rx),
     };
-    const remote = (d.remote ?? d.remote6) as string | undefined;
+    const remote = ipText(d.remote) ?? ipText(d.remote6);
     if (remote !== undefined) out.remote = remote;
     return out;
   },

@@ -6,7 +6,7 @@ import { InvalidArgumentError } from '../../errors';
 import { Values } from '../../netlink/codec';
 import { defineAttrs } from '../../netlink/schema';
 import * as C from '../constants';
-import { bool, defineKind, DeviceRef, ifindex, ipOf, knownKeys, on, uint } from './driver';
+import { bool, defineKind, DeviceRef, ifindex, ipOf, ipText, knownKeys, on, uint } from './driver';
 import { decodeEncap, encapAttrs, encodeEncap, TunnelEncap, TunnelEncapData } from './tunnel';
 
 export const greAttrs = defineAttrs('gre', {
@@ -86,8 +86,10 @@ export function encodeGre(o: GreOptions, at: string): Values {
 
 export function decodeGre(d: Values): GreData {
   const out: GreData = { ttl: d.ttl as number | undefined, tos: d.tos as number | undefined, pmtudisc: on(d.pmtudisc), fwmark: d.fwmark as number | undefined };
-  if (d.local !== undefined) out.local = d.local as string;
-  if (d.remote !== undefined) out.remote = d.remote as string;
+  const local = ipText(d.local);
+  const remote = ipText(d.remote);
+  if (local !== undefined) out.local = local;
+  if (remote !== undefined) out.remote = remote;
   if (((d.iflags as number) ?? 0) & C.GRE_KEY) out.ikey = d.ikey as number;
   if (((d.oflags as number) ?? 0) & C.GRE_KEY) out.okey = d.okey as number;
   if (d.link !== undefined && d.link !== 0) out.dev = d.link as number;

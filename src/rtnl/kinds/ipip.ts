@@ -5,7 +5,7 @@
 import { Values } from '../../netlink/codec';
 import { defineAttrs } from '../../netlink/schema';
 import * as C from '../constants';
-import { bool, defineKind, DeviceRef, ifindex, ipOf, knownKeys, nameOf, on, oneOf, uint } from './driver';
+import { bool, defineKind, DeviceRef, ifindex, ipOf, ipText, knownKeys, nameOf, on, oneOf, uint } from './driver';
 import { decodeEncap, encapAttrs, encodeEncap, TunnelEncap, TunnelEncapData } from './tunnel';
 
 export const iptunAttrs = defineAttrs('iptun', {
@@ -76,8 +76,10 @@ export function decodeIpTunnel(d: Values): IpTunnelData {
     pmtudisc: on(d.pmtudisc),
     fwmark: d.fwmark as number | undefined,
   };
-  if (d.local !== undefined) out.local = d.local as string;
-  if (d.remote !== undefined) out.remote = d.remote as string;
+  const local = ipText(d.local);
+  const remote = ipText(d.remote);
+  if (local !== undefined) out.local = local;
+  if (remote !== undefined) out.remote = remote;
   if (d.link !== undefined && d.link !== 0) out.dev = d.link as number;
   const encap = decodeEncap(d);
   if (encap) out.encap = encap;

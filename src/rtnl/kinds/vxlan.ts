@@ -7,7 +7,7 @@ import { InvalidArgumentError } from '../../errors';
 import { Values } from '../../netlink/codec';
 import { defineAttrs, defineStruct } from '../../netlink/schema';
 import * as C from '../constants';
-import { bool, defineKind, DeviceRef, ifindex, ipOf, knownKeys, nameOf, on, oneOf, portOf, ttlOf, uint } from './driver';
+import { bool, defineKind, DeviceRef, ifindex, ipOf, ipText, knownKeys, nameOf, on, oneOf, portOf, ttlOf, uint } from './driver';
 
 const portRange = defineStruct('ifla_vxlan_port_range', 4, [
   { name: 'low', type: 'u16', byteOrder: 'be' },
@@ -194,12 +194,12 @@ export const vxlan = defineKind<VxlanOptions, VxlanData>({
       udp6ZeroCsumRx: on(d.udpZeroCsum6Rx),
       external: on(d.collectMetadata),
     };
-    const far = (d.group ?? d.group6) as string | undefined;
+    const far = ipText(d.group) ?? ipText(d.group6);
     if (far !== undefined) {
       const multicast = far.includes(':') ? far.toLowerCase().startsWith('ff') : Number(far.split('.')[0]) >= 224 && Number(far.split('.')[0]) < 240;
       out[multicast ? 'group' : 'remote'] = far;
     }
-    const local = (d.local ?? d.local6) as string | undefined;
+    const local = ipText(d.local) ?? ipText(d.local6);
     if (local !== undefined) out.local = local;
     if (d.link !== undefined && d.link !== 0) out.dev = d.link as number;
     const r = d.portRange as { low: number; high: number } | undefined;
