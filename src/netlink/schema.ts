@@ -144,3 +144,23 @@ export function defineStruct(name: string, size: number, fields: StructField[]):
   if (total !== size) throw new Error(`struct ${name}: fields add up to ${total} bytes, declared ${size}`);
   return { name, size, fields };
 }
+
+// Message schemas by name, for attributes that carry a whole message of a set that (indirectly)
+// contains them: a veth's VETH_INFO_PEER is a link message, inside a link message. Naming it here
+// instead of importing it keeps the modules free of import cycles.
+const messages = new Map<string, MessageSchema>();
+
+/** Makes `schema` findable by its name (see messageNamed). */
+export function registerMessage<T extends MessageSchema>(schema: T): T {
+  messages.set(schema.name, schema);
+  return schema;
+}
+
+/** A lazy reference to a registered message schema, for MessageAttr.message. */
+export function messageNamed(name: string): () => MessageSchema {
+  return () => {
+    const m = messages.get(name);
+    if (!m) throw new Error(`message schema "${name}" is not registered (its module was not loaded)`);
+    return m;
+  };
+}

@@ -2,7 +2,7 @@
 // IFLA_* (linux/if_link.h): the attributes of RTM_{NEW,SET,DEL,GET}LINK. Attributes this table does
 // not describe are still decoded as unknown and re-emitted unchanged.
 
-import { defineAttrs, MessageSchema } from '../netlink/schema';
+import { defineAttrs, MessageSchema, registerMessage } from '../netlink/schema';
 import * as C from './constants';
 import { linkInfoAttrs } from './link-info';
 import { ifinfomsg, rtnlLinkStats64 } from './structs';
@@ -88,4 +88,4 @@ export const linkAttrs = defineAttrs('link', {
 });
 
 /** RTM_*LINK: struct ifinfomsg followed by IFLA_* attributes. */
-export const linkMessage: MessageSchema = { name: 'link', header: ifinfomsg, attrs: linkAttrs };
+export const linkMessage: MessageSchema = registerMessage({ name: 'link', header: ifinfomsg, attrs: linkAttrs });

@@ -8,14 +8,14 @@
 // back with an RCU synchronization under rtnl_lock (~0.1 ms per end; docs/design.md).
 
 import { InvalidArgumentError } from '../../errors';
-import { defineAttrs } from '../../netlink/schema';
+import { defineAttrs, messageNamed } from '../../netlink/schema';
 import { VETH_INFO_PEER } from '../constants';
 import { commonLinkAttrs, LinkBasics } from '../link-common';
-import { linkMessage } from '../link-attrs';
 import { defineKind } from './driver';
 
 export const vethAttrs = defineAttrs('veth', {
-  peer: { id: VETH_INFO_PEER, type: 'message', message: () => linkMessage, orig: 'VETH_INFO_PEER' },
+  // The link message (rtnl/link-attrs.ts), by name: it contains this set through IFLA_LINKINFO.
+  peer: { id: VETH_INFO_PEER, type: 'message', message: messageNamed('link'), orig: 'VETH_INFO_PEER' },
 });
 
 /** The other end of a veth, as created with it. */
