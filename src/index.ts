@@ -41,6 +41,9 @@ export type { AddRouteOptions, Nexthop, Route, RouteFilter, RouteProtocol, Route
 export { addNeighbour, removeNeighbour, listNeighbours } from './objects/neighbour';
 export type { Neighbour, NeighbourFilter, NeighbourSpec } from './objects/neighbour';
 export { TunTap, TunQueue } from './objects/tuntap';
+export { Firewall, FirewallRule } from './nft/firewall';
+export type { FirewallChain, FirewallOptions, RuleMatch, RuleOptions } from './nft/firewall';
+export { BatchError } from './netlink/multiplexer';
 export type { TunTapOptions, TunTapOpenOptions, PersistentTunTapOptions, TunTapMode } from './objects/tuntap';
 export {
   VnetkitError,

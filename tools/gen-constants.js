@@ -25,6 +25,7 @@ const INCLUDES = [
   'sys/socket.h', 'sys/ioctl.h', 'linux/netlink.h', 'linux/rtnetlink.h', 'linux/if.h',
   'linux/if_link.h', 'linux/if_addr.h', 'linux/neighbour.h', 'linux/if_tun.h', 'linux/veth.h',
   'linux/if_bridge.h', 'linux/net_namespace.h', 'linux/if_arp.h', 'linux/sockios.h', 'linux/icmpv6.h',
+  'linux/netfilter.h', 'linux/netfilter/nfnetlink.h', 'linux/netfilter/nf_tables.h', 'linux/netfilter/nf_nat.h',
 ];
 // Headers scanned for names. Selectors may narrow this (IFF_* means different things in if.h and
 // if_tun.h, so each group scans only its own header for that prefix).
@@ -80,6 +81,21 @@ const GROUPS = [
       { prefix: 'TUNSET', headers: ['linux/if_tun.h'] },
       { prefix: 'TUNGET', headers: ['linux/if_tun.h'] },
       { names: ['TUN_TYPE_MASK', 'TUN_PKT_STRIP'] },
+    ],
+  },
+  {
+    file: 'src/nft/constants.ts',
+    selectors: [
+      { prefix: 'NFNL_', headers: ['linux/netfilter/nfnetlink.h'] },
+      { prefix: 'NFNLGRP_', headers: ['linux/netfilter/nfnetlink.h'] },
+      { names: ['NFNETLINK_V0', 'NETLINK_NETFILTER'] },
+      { prefix: 'NFT_', headers: ['linux/netfilter/nf_tables.h'] },
+      { prefix: 'NFTA_', headers: ['linux/netfilter/nf_tables.h'] },
+      { prefix: 'NFPROTO_', headers: ['linux/netfilter.h'] },
+      { prefix: 'NF_INET_', headers: ['linux/netfilter.h'] },
+      { names: ['NF_DROP', 'NF_ACCEPT', 'NF_STOLEN', 'NF_QUEUE', 'NF_REPEAT', 'NF_STOP'] },
+      { prefix: 'NF_NAT_RANGE_', headers: ['linux/netfilter/nf_nat.h'] },
+      { names: ['AF_UNSPEC', 'AF_INET', 'AF_INET6', 'IPPROTO_TCP', 'IPPROTO_UDP', 'IPPROTO_ICMP', 'IPPROTO_ICMPV6', 'IPPROTO_SCTP'] },
     ],
   },
 ];

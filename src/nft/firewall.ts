@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: MIT
+// A namespace's firewall and NAT through one nf_tables table that this library owns (default
+// `inet vnetkit`), over a NETLINK_NETFILTER socket opened inside the namespace. Rules carry an owner
+// tag (their comment), so many containers (and processes) share the table without touching each
+// other's rules; tables of others (iptables-nft's, nft's) are never written.
+
+import { InvalidArgumentError, VnetkitError } from '../errors';
+import { Connection } from '../netlink/connection';
+import { NLM_F_APPEND, NLM_F_CREATE, NLM_F_ECHO } from '../netlink/constants';
+import { NlMsg } from '../netlink/message';
+import { BatchError, BatchOp } from '../netlink/multiplexer';
+import { Namespace, namespaceArg } from '../objects/namespace';
+import * as C from './constants';
+import * as X from './expr';
+import { batchMarker, commentOf, commentUserdata, decodeNft, FAMILIES, MAX_COMMENT, nftMsgName, nftRequest } from './messages';
+import { renderRule } from './render';
+
+export type FirewallChain = 'input' | 'forward' | 'output' | 'prerouting' | 'postrouting' | 'nat-output';
+
+/** The base chains of a vnetkit table: name, type, hook and priority (nft's filter 0, dstnat -100, srcnat 100). */
+const BASE_CHAINS: Readonly<Record<FirewallChain, { type: 'filter' | 'nat'; hook: number; priority: number }>> = {
+  input: { type: 'filter', hook: C.NF_INET_LOCAL_IN, priority: 0 },
+  forward: { type: 'filter', hook: C.NF_INET_FORWARD, priority: 0 },
+  output: { type: 'filter', hook: C.NF_INET_LOCAL_OUT, priority: 0 },
+  prerouting: { type: 'nat', hook: C.NF_INET_PRE_ROUTING, priority: -100 },
+  'nat-output': { type: 'nat', hook: C.NF_INET_LOCAL_OUT, priority: -100 },
+  postrouting: { type: 'nat', hook: C.NF_INET_POST_ROUTING, priority: 100 },
+};
+
+export interface FirewallOptions {
+  /** Table name (default 'vnetkit'). */
+  table?: string;
+  /**
+   * 'persistent' (default): the table outlives this process, as container NAT must.
+   * 'process': the table belongs to this handle's socket (NFT_TABLE_F_OWNER) and the kernel
+   * deletes it when the socket closes, even if the process crashes. Other sockets cannot change it.
+   */
+  lifetime?: 'persistent' | 'process';
+}
+
+/** What a filter rule matches; every field given must match. */
+export interface RuleMatch {
+  source?: string;
+  destination?: string;
+  notSource?: string;
+  notDestination?: string;
+  inInterface?: string;
+  outInterface?: string;
+  protocol?: X.L4Proto;
+  sourcePort?: number;
+  destinationPort?: number;
+  ctState?: X.CtState[];
+}
+
+export interface RuleOptions extends RuleMatch {
+  chain: FirewallChain;
+  verdict: 'accept' | 'drop' | 'reject' | 'return' | { jump: string } | { goto: string };
+  counter?: boolean;
+  owner?: string;
+}
+
+/** One rule of the table, as the kernel holds it. */
+export class FirewallRule {
+  /** @internal */
+  constructor(
+    private readonly firewall: Firewall,
+    readonly chain: string,
+    readonly handle: bigint,
+    readonly owner: string | undefined,
+    /** The decoded expressions (name and data), unknown ones as raw bytes. */
+    readonly expressions: readonly { name?: string; data?: unknown }[],
+  ) {}
+
+  /** The rule as `nft list` prints it. */
+  toString(): string {
+    return renderRule(this.expressions as never, this.firewall.family, this.owner);
+  }
+
+  /** Deletes this rule. Equivalent to: `nft delete rule inet vnetkit CHAIN handle H` */
+  remove(): Promise<void> {
+    return this.firewall.removeRules([this]).then(() => undefined);
+  }
+}
+
+interface Queued {
+  op: BatchOp;
+  chain: string;
+  owner: string | undefined;
+  expressions: X.Expr[];
+  resolve: (r: FirewallRule) => void;
+  reject: (e: Error) => void;
+}
+
+export class Firewall {
+  readonly family = 'inet';
+  private ready = false;
+  private queue: Queued[] = [];
+  private closed = false;
+
+  private constructor(
+    readonly namespace: Namespace,
+    readonly table: string,
+    private readonly conn: Connection,
+    private readonly lifetime: 'persistent' | 'process',
+  ) {}
+
+  /**
+   * A handle on the table `options.table` (default `inet vnetkit`) of a namespace. Nothing is
+   * written until the first rule: then the table and its six base chains are made, in one batch.
+   *
+   * Equivalent to: `ip netns exec NS nft add table inet vnetkit` (on first use)
+   */
+  static async open(namespace?: Namespace, options: FirewallOptions = {}): Promise<Firewall> {
+    const ns = namespaceArg(namespace, 'namespace');
+    const table = options.table ?? 'vnetkit';
+    if (typeof table !== 'string' || !/^[A-Za-z][A-Za-z0-9_.-]{0,31}$/.test(table)) {
+      throw new InvalidArgumentError('table', table, 'a table name is a letter followed by up to 31 letters, digits, "_", "." or "-"');
+    }
+    const lifetime = options.lifetime ?? 'persistent';
+    if (lifetime !== 'persistent' && lifetime !== 'process') throw new InvalidArgumentError('lifetime', lifetime, "expected 'persistent' or 'process'");
+    const current = ns === Namespace.current();
+    // A batch goes out as one datagram and is answered all at once: room for thousands of rules.
+    const conn = await Connection.open({ nsFd: current ? -1 : ns.assertOpen(), protocol: C.NETLINK_NETFILTER, label: ns.label, sndbuf: 8 << 20, rcvbuf: 8 << 20 });
+    return new Firewall(ns, table, conn, lifetime);
+  }
+
+  private tableAttrs() {
+    return { name: this.table, flags: this.lifetime === 'process' ? C.NFT_TABLE_F_OWNER : 0 };
+  }
+
+  /** The table and its base chains, made the first time anything is written (NEWTABLE/NEWCHAIN are idempotent). */
+  private setupOps(): BatchOp[] {
+    const fam = FAMILIES.inet;
+    const ops: BatchOp[] = [{ builder: nftRequest(C.NFT_MSG_NEWTABLE, fam, 0, this.tableAttrs()), opts: { op: 'NFT_MSG_NEWTABLE', describe: `add table inet ${this.table}` } }];
+    for (const [name, c] of Object.entries(BASE_CHAINS)) {
+      ops.push({
+        builder: nftRequest(C.NFT_MSG_NEWCHAIN, fam, NLM_F_CREATE, { table: this.table, name, type: c.type, policy: C.NF_ACCEPT, hook: { hooknum: c.hook, priority: c.priority } }),
+        opts: { op: 'NFT_MSG_NEWCHAIN', describe: `add chain inet ${this.table} ${name} (${c.type}, priority ${c.priority})` },
+      });
+    }
+    return ops;
+  }
+
+  /**
+   * Adds a rule built from typed parts. Calls made together go to the kernel in one batch.
+   *
+   * Equivalent to: `nft add rule inet vnetkit CHAIN ... comment OWNER`
+   */
+  async addRule(rule: RuleOptions): Promise<FirewallRule> {
+    return this.add(rule.chain, this.filterExprs(rule), rule.owner);
+  }
+
+  /**
+   * Source NAT to the outgoing interface's address for `source` (a CIDR), except toward `source`
+   * itself (traffic staying on the bridge), as CNI's ipMasq and netavark do.
+   *
+   * Equivalent to: `nft add rule inet vnetkit postrouting ip saddr S ip daddr != S [oifname O] masquerade comment OWNER`
+   */
+  async masquerade(options: { source: string; outInterface?: string; owner?: string }): Promise<FirewallRule> {
+    const parts = [X.address('saddr', options.source, false, 'source'), X.address('daddr', options.source, true, 'source')];
+    if (options.outInterface !== undefined) parts.push(X.ifname('oifname', options.outInterface));
+    parts.push(X.masquerade());
+    return this.add('postrouting', X.joinExprs(parts), options.owner);
+  }
+
+  /**
+   * Source NAT of `source` to the address `to`.
+   *
+   * Equivalent to: `nft add rule inet vnetkit postrouting ip saddr S [oifname O] snat ip to ADDR comment OWNER`
+   */
+  async snat(options: { source: string; to: string; outInterface?: string; owner?: string }): Promise<FirewallRule> {
+    const parts = [X.address('saddr', options.source, false, 'source')];
+    if (options.outInterface !== undefined) parts.push(X.ifname('oifname', options.outInterface));
+    parts.push(X.nat('snat', options.to));
+    return this.add('postrouting', X.joinExprs(parts), options.owner);
+  }
+
+  /**
+   * A host port forwarded to a container, as CNI's portmap does: DNAT of traffic to a local address
+   * (or `hostIp`) arriving from outside (prerouting) and made on the host itself (nat-output), and
+   * masquerades for the connections that would otherwise bypass the reverse NAT: from containers of
+   * `hairpinSource` (default: the container itself) back to the container, and from the host's
+   * 127.0.0.0/8 (which also needs `route_localnet` on the container's host-side interface). Resolves
+   * with the four rules; `remove()` each, or `removeOwner(owner)`.
+   *
+   * Equivalent to: `nft add rule inet vnetkit prerouting fib daddr type local tcp dport P dnat ip to C:CP` (and nat-output, postrouting)
+   */
+  async portMap(options: { protocol: X.L4Proto; hostPort: number; hostIp?: string; to: string; toPort?: number; hairpinSource?: string; owner?: string }): Promise<FirewallRule[]> {
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', options, 'expected { protocol, hostPort, to, toPort? }');
+    const family: X.IpFamily = X.parseCidr(options.to, 'to').family;
+    const toPort = options.toPort ?? options.hostPort;
+    const dest = options.hostIp !== undefined ? X.address('daddr', options.hostIp, false, 'hostIp') : [...X.nfproto(family), ...X.fibDaddrLocal()];
+    const dnat = X.joinExprs([dest, X.port(options.protocol, 'dport', options.hostPort), X.nat('dnat', options.to, toPort)]);
+    const toContainer = (source: string, argument: string) =>
+      X.joinExprs([X.address('saddr', source, false, argument), X.address('daddr', options.to, false, 'to'), X.port(options.protocol, 'dport', toPort), X.masquerade()]);
+    const hairpin = toContainer(options.hairpinSource ?? options.to, 'hairpinSource');
+    const localhost = family === 'ipv4' ? toContainer('127.0.0.0/8', 'to') : toContainer('::1', 'to');
+    return Promise.all([
+      this.add('prerouting', dnat, options.owner),
+      this.add('nat-output', dnat, options.owner),
+      this.add('postrouting', hairpin, options.owner),
+      this.add('postrouting', localhost, options.owner),
+    ]);
+  }
+
+  private filterExprs(r: RuleOptions): X.Expr[] {
+    if (typeof r !== 'object' || r === null) throw new InvalidArgumentError('rule', r, 'expected { chain, verdict, ...matches }');
+    if (!(r.chain in BASE_CHAINS)) throw new InvalidArgumentError('chain', r.chain, `expected one of ${Object.keys(BASE_CHAINS).join(', ')}`);
+    const parts: X.Expr[][] = [];
+    if (r.inInterface !== undefined) parts.push(X.ifname('iifname', r.inInterface));
+    if (r.outInterface !== undefined) parts.push(X.ifname('oifname', r.outInterface));
+    if (r.source !== undefined) parts.push(X.address('saddr', r.source, false, 'source'));
+    if (r.notSource !== undefined) parts.push(X.address('saddr', r.notSource, true, 'notSource'));
+    if (r.destination !== undefined) parts.push(X.address('daddr', r.destination, false, 'destination'));
+    if (r.notDestination !== undefined) parts.push(X.address('daddr', r.notDestination, true, 'notDestination'));
+    if ((r.sourcePort !== undefined || r.destinationPort !== undefined) && r.protocol === undefined) {
+      throw new InvalidArgumentError('protocol', r.protocol, "a port match needs protocol: 'tcp', 'udp' or 'sctp'");
+    }
+    if (r.protocol !== undefined) parts.push(X.l4proto(r.protocol));
+    if (r.sourcePort !== undefined) parts.push(X.port(r.protocol!, 'sport', r.sourcePort));
+    if (r.destinationPort !== undefined) parts.push(X.port(r.protocol!, 'dport', r.destinationPort));
+    if (r.ctState !== undefined) parts.push(X.ctState(r.ctState));
+    if (r.counter) parts.push(X.counter());
+    // A reject answers with the ICMP of the family the rule is guarded to (ICMPx when unguarded).
+    const flat = parts.flat();
+    const guard = flat.findIndex((e) => e.name === 'meta' && e.data.key === C.NFT_META_NFPROTO);
+    const proto = guard < 0 ? undefined : (flat[guard + 1]!.data.data as { value: Uint8Array }).value[0];
+    const family = proto === C.NFPROTO_IPV4 ? 'ipv4' : proto === C.NFPROTO_IPV6 ? 'ipv6' : undefined;
+    parts.push(r.verdict === 'reject' ? X.reject('icmp', family) : X.verdict(r.verdict));
+    return X.joinExprs(parts);
+  }
+
+  private add(chain: string, expressions: X.Expr[], owner: string | undefined): Promise<FirewallRule> {
+    if (this.closed) return Promise.reject(new VnetkitError(`the firewall handle of ${this.namespace.label} is closed`, 'ERR_CLOSED'));
+    if (owner !== undefined && (typeof owner !== 'string' || owner === '' || Buffer.byteLength(owner) > MAX_COMMENT)) {
+      return Promise.reject(new InvalidArgumentError('owner', owner, `an owner tag is a non-empty string of at most ${MAX_COMMENT} bytes`));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ op: this.newRuleOp(chain, expressions, owner), chain, owner, expressions, resolve, reject });
+      if (this.queue.length === 1) void Promise.resolve().then(() => this.flush());
+    });
+  }
+
+  /** NEWRULE appending to `chain`, echoed so that the new rule's handle comes back. A builder serves one request. */
+  private newRuleOp(chain: string, expressions: X.Expr[], owner: string | undefined): BatchOp {
+    const attrs: Record<string, unknown> = { table: this.table, chain, expressions: { elem: expressions } };
+    if (owner !== undefined) attrs.userdata = commentUserdata(owner);
+    return {
+      builder: nftRequest(C.NFT_MSG_NEWRULE, FAMILIES.inet, NLM_F_CREATE | NLM_F_APPEND | NLM_F_ECHO, attrs),
+      opts: { op: 'NFT_MSG_NEWRULE', describe: () => `add rule inet ${this.table} ${chain} ${renderRule(expressions, this.family, owner)}` },
+    };
+  }
+
+  /** Sends every rule queued in this run of microtasks as one batch (after the table's setup, the first time). */
+  private async flush(): Promise<void> {
+    let queued = this.queue;
+    this.queue = [];
+    for (let attempt = 0; queued.length && attempt < 2; attempt++) {
+      const setup = this.ready ? [] : this.setupOps();
+      try {
+        const replies = await this.send([...setup, ...queued.map((q) => q.op)]);
+        this.ready = true;
+        queued.forEach((q, i) => q.resolve(this.ruleFromEcho(replies[setup.length + i]!, q)));
+        return;
+      } catch (e) {
+        if (!(e instanceof BatchError) || attempt > 0) return queued.forEach((q) => q.reject(e as Error));
+        // The refused messages fail; the others had nothing wrong and go again, on their own.
+        const refused = new Map(e.failures.map((f) => [f.index - setup.length, f.error]));
+        if ([...refused.keys()].some((i) => i < 0)) return queued.forEach((q) => q.reject(e));
+        queued.forEach((q, i) => refused.has(i) && q.reject(refused.get(i)!));
+        queued = queued.filter((_, i) => !refused.has(i)).map((q) => ({ ...q, op: this.newRuleOp(q.chain, q.expressions, q.owner) }));
+      }
+    }
+  }
+
+  private send(ops: BatchOp[]): Promise<NlMsg[][]> {
+    return this.conn.batch(batchMarker(C.NFNL_MSG_BATCH_BEGIN), ops, batchMarker(C.NFNL_MSG_BATCH_END));
+  }
+
+  private ruleFromEcho(echo: NlMsg[], q: Queued): FirewallRule {
+    const m = echo.find((x) => (x.type & 0xff) === C.NFT_MSG_NEWRULE);
+    const handle = m ? (decodeNft(m).attrs.handle as bigint | undefined) : undefined;
+    if (handle === undefined) throw new VnetkitError(`${nftMsgName(C.NFT_MSG_NEWRULE)}: the kernel echoed no handle for the new rule`, 'EPROTO');
+    return new FirewallRule(this, q.chain, handle, q.owner, q.expressions);
+  }
+
+  /**
+   * Every rule of this table, in chain order, with its handle and owner.
+   *
+   * Equivalent to: `nft -a list table inet vnetkit`
+   */
+  async rules(): Promise<FirewallRule[]> {
+    const reply = await this.conn
+      .request(nftRequest(C.NFT_MSG_GETRULE, FAMILIES.inet, 0, { table: this.table }), { op: 'NFT_MSG_GETRULE', dump: true, describe: `list rules of inet ${this.table}` })
+      .catch((e: { code?: string }) => (e.code === 'ENOENT' ? { messages: [] } : Promise.reject(e)));
+    return reply.messages
+      .filter((m) => (m.type & 0xff) === C.NFT_MSG_NEWRULE)
+      .map((m) => {
+        const a = decodeNft(m).attrs;
+        return new FirewallRule(this, a.chain as string, a.handle as bigint, commentOf(a.userdata as Uint8Array | undefined), ((a.expressions as { elem?: unknown[] } | undefined)?.elem ?? []) as never);
+      });
+  }
+
+  /** @internal Deletes rules of this table in one batch. */
+  async removeRules(rules: readonly FirewallRule[]): Promise<number> {
+    if (!rules.length) return 0;
+    await this.send(
+      rules.map((r) => ({
+        builder: nftRequest(C.NFT_MSG_DELRULE, FAMILIES.inet, 0, { table: this.table, chain: r.chain, handle: r.handle }),
+        opts: { op: 'NFT_MSG_DELRULE', describe: `delete rule inet ${this.table} ${r.chain} handle ${r.handle}` },
+      })),
+    );
+    return rules.length;
+  }
+
+  /**
+   * Deletes every rule tagged `owner` (a container's, after a crash, say) in one batch; resolves
+   * with how many.
+   *
+   * Equivalent to: `nft delete rule inet vnetkit CHAIN handle H` for each rule commented OWNER
+   */
+  async removeOwner(owner: string): Promise<number> {
+    if (typeof owner !== 'string' || owner === '') throw new InvalidArgumentError('owner', owner, 'expected a non-empty owner tag');
+    return this.removeRules((await this.rules()).filter((r) => r.owner === owner));
+  }
+
+  /** The owner tags in use in this table. Equivalent to: `nft list table inet vnetkit` (comments) */
+  async owners(): Promise<string[]> {
+    return [...new Set((await this.rules()).flatMap((r) => (r.owner === undefined ? [] : [r.owner])))].sort();
+  }
+
+  /**
+   * Sets the default policy of a filter chain (input, forward, output).
+   *
+   * Equivalent to: `nft chain inet vnetkit CHAIN { policy drop; }`
+   */
+  async setPolicy(chain: 'input' | 'forward' | 'output', policy: 'accept' | 'drop'): Promise<void> {
+    const c = BASE_CHAINS[chain];
+    if (!c || c.type !== 'filter') throw new InvalidArgumentError('chain', chain, "expected 'input', 'forward' or 'output'");
+    if (policy !== 'accept' && policy !== 'drop') throw new InvalidArgumentError('policy', policy, "expected 'accept' or 'drop'");
+    const ops = this.ready ? [] : this.setupOps();
+    ops.push({
+      builder: nftRequest(C.NFT_MSG_NEWCHAIN, FAMILIES.inet, NLM_F_CREATE, { table: this.table, name: chain, type: c.type, policy: policy === 'accept' ? C.NF_ACCEPT : C.NF_DROP, hook: { hooknum: c.hook, priority: c.priority } }),
+      opts: { op: 'NFT_MSG_NEWCHAIN', describe: `set policy ${policy} on chain inet ${this.table} ${chain}` },
+    });
+    await this.send(ops);
+    this.ready = true;
+  }
+
+  /**
+   * Deletes the whole table, with every rule of every owner. Absent already: nothing happens.
+   *
+   * Equivalent to: `nft destroy table inet vnetkit`
+   */
+  async delete(): Promise<void> {
+    await this.send([{ builder: nftRequest(C.NFT_MSG_DELTABLE, FAMILIES.inet, 0, { name: this.table }), opts: { op: 'NFT_MSG_DELTABLE', describe: `delete table inet ${this.table}` } }]).catch(
+      (e: { code?: string }) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)),
+    );
+    this.ready = false;
+  }
+
+  /** Closes the socket (a `lifetime: 'process'` table goes with it). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.conn.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
