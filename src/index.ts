@@ -42,7 +42,9 @@ export { addNeighbour, removeNeighbour, listNeighbours } from './objects/neighbo
 export type { Neighbour, NeighbourFilter, NeighbourSpec } from './objects/neighbour';
 export { TunTap, TunQueue } from './objects/tuntap';
 export { Firewall, FirewallRule } from './nft/firewall';
-export type { FirewallChain, FirewallOptions, RuleMatch, RuleOptions } from './nft/firewall';
+export type { FirewallOptions } from './nft/firewall';
+export type { ApplyResult } from './nft/apply';
+export type { DesiredRule, FirewallChain, MasqueradeOptions, PortMapOptions, RuleMatch, RuleOptions, SnatOptions } from './nft/recipes';
 export { BatchError } from './netlink/multiplexer';
 export type { TunTapOptions, TunTapOpenOptions, PersistentTunTapOptions, TunTapMode } from './objects/tuntap';
 export {

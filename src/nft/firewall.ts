@@ -12,20 +12,11 @@ import { BatchError, BatchOp } from '../netlink/multiplexer';
 import { Namespace, namespaceArg } from '../objects/namespace';
 import * as C from './constants';
 import * as X from './expr';
+import * as R from './recipes';
+import { ApplyResult, applyOwner } from './apply';
+import { BASE_CHAINS, DesiredRule, MasqueradeOptions, PortMapOptions, RuleOptions, SnatOptions } from './recipes';
 import { batchMarker, commentOf, commentUserdata, decodeNft, FAMILIES, MAX_COMMENT, nftMsgName, nftRequest } from './messages';
 import { renderRule } from './render';
-
-export type FirewallChain = 'input' | 'forward' | 'output' | 'prerouting' | 'postrouting' | 'nat-output';
-
-/** The base chains of a vnetkit table: name, type, hook and priority (nft's filter 0, dstnat -100, srcnat 100). */
-const BASE_CHAINS: Readonly<Record<FirewallChain, { type: 'filter' | 'nat'; hook: number; priority: number }>> = {
-  input: { type: 'filter', hook: C.NF_INET_LOCAL_IN, priority: 0 },
-  forward: { type: 'filter', hook: C.NF_INET_FORWARD, priority: 0 },
-  output: { type: 'filter', hook: C.NF_INET_LOCAL_OUT, priority: 0 },
-  prerouting: { type: 'nat', hook: C.NF_INET_PRE_ROUTING, priority: -100 },
-  'nat-output': { type: 'nat', hook: C.NF_INET_LOCAL_OUT, priority: -100 },
-  postrouting: { type: 'nat', hook: C.NF_INET_POST_ROUTING, priority: 100 },
-};
 
 export interface FirewallOptions {
   /** Table name (default 'vnetkit'). */
@@ -36,27 +27,6 @@ export interface FirewallOptions {
    * deletes it when the socket closes, even if the process crashes. Other sockets cannot change it.
    */
   lifetime?: 'persistent' | 'process';
-}
-
-/** What a filter rule matches; every field given must match. */
-export interface RuleMatch {
-  source?: string;
-  destination?: string;
-  notSource?: string;
-  notDestination?: string;
-  inInterface?: string;
-  outInterface?: string;
-  protocol?: X.L4Proto;
-  sourcePort?: number;
-  destinationPort?: number;
-  ctState?: X.CtState[];
-}
-
-export interface RuleOptions extends RuleMatch {
-  chain: FirewallChain;
-  verdict: 'accept' | 'drop' | 'reject' | 'return' | { jump: string } | { goto: string };
-  counter?: boolean;
-  owner?: string;
 }
 
 /** One rule of the table, as the kernel holds it. */
@@ -93,14 +63,16 @@ interface Queued {
 
 export class Firewall {
   readonly family = 'inet';
-  private ready = false;
+  /** @internal */
+  ready = false;
   private queue: Queued[] = [];
   private closed = false;
 
   private constructor(
     readonly namespace: Namespace,
     readonly table: string,
-    private readonly conn: Connection,
+    /** @internal */
+    readonly conn: Connection,
     private readonly lifetime: 'persistent' | 'process',
   ) {}
 
@@ -129,7 +101,8 @@ export class Firewall {
   }
 
   /** The table and its base chains, made the first time anything is written (NEWTABLE/NEWCHAIN are idempotent). */
-  private setupOps(): BatchOp[] {
+  /** @internal */
+  setupOps(): BatchOp[] {
     const fam = FAMILIES.inet;
     const ops: BatchOp[] = [{ builder: nftRequest(C.NFT_MSG_NEWTABLE, fam, 0, this.tableAttrs()), opts: { op: 'NFT_MSG_NEWTABLE', describe: `add table inet ${this.table}` } }];
     for (const [name, c] of Object.entries(BASE_CHAINS)) {
@@ -147,7 +120,8 @@ export class Firewall {
    * Equivalent to: `nft add rule inet vnetkit CHAIN ... comment OWNER`
    */
   async addRule(rule: RuleOptions): Promise<FirewallRule> {
-    return this.add(rule.chain, this.filterExprs(rule), rule.owner);
+    const [r] = R.filterRules(rule);
+    return this.add(r!.chain, r!.expressions, rule.owner);
   }
 
   /**
@@ -156,11 +130,9 @@ export class Firewall {
    *
    * Equivalent to: `nft add rule inet vnetkit postrouting ip saddr S ip daddr != S [oifname O] masquerade comment OWNER`
    */
-  async masquerade(options: { source: string; outInterface?: string; owner?: string }): Promise<FirewallRule> {
-    const parts = [X.address('saddr', options.source, false, 'source'), X.address('daddr', options.source, true, 'source')];
-    if (options.outInterface !== undefined) parts.push(X.ifname('oifname', options.outInterface));
-    parts.push(X.masquerade());
-    return this.add('postrouting', X.joinExprs(parts), options.owner);
+  async masquerade(options: MasqueradeOptions & { owner?: string }): Promise<FirewallRule> {
+    const [r] = R.masqueradeRules(options);
+    return this.add(r!.chain, r!.expressions, options.owner);
   }
 
   /**
@@ -168,11 +140,9 @@ export class Firewall {
    *
    * Equivalent to: `nft add rule inet vnetkit postrouting ip saddr S [oifname O] snat ip to ADDR comment OWNER`
    */
-  async snat(options: { source: string; to: string; outInterface?: string; owner?: string }): Promise<FirewallRule> {
-    const parts = [X.address('saddr', options.source, false, 'source')];
-    if (options.outInterface !== undefined) parts.push(X.ifname('oifname', options.outInterface));
-    parts.push(X.nat('snat', options.to));
-    return this.add('postrouting', X.joinExprs(parts), options.owner);
+  async snat(options: SnatOptions & { owner?: string }): Promise<FirewallRule> {
+    const [r] = R.snatRules(options);
+    return this.add(r!.chain, r!.expressions, options.owner);
   }
 
   /**
@@ -185,49 +155,8 @@ export class Firewall {
    *
    * Equivalent to: `nft add rule inet vnetkit prerouting fib daddr type local tcp dport P dnat ip to C:CP` (and nat-output, postrouting)
    */
-  async portMap(options: { protocol: X.L4Proto; hostPort: number; hostIp?: string; to: string; toPort?: number; hairpinSource?: string; owner?: string }): Promise<FirewallRule[]> {
-    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', options, 'expected { protocol, hostPort, to, toPort? }');
-    const family: X.IpFamily = X.parseCidr(options.to, 'to').family;
-    const toPort = options.toPort ?? options.hostPort;
-    const dest = options.hostIp !== undefined ? X.address('daddr', options.hostIp, false, 'hostIp') : [...X.nfproto(family), ...X.fibDaddrLocal()];
-    const dnat = X.joinExprs([dest, X.port(options.protocol, 'dport', options.hostPort), X.nat('dnat', options.to, toPort)]);
-    const toContainer = (source: string, argument: string) =>
-      X.joinExprs([X.address('saddr', source, false, argument), X.address('daddr', options.to, false, 'to'), X.port(options.protocol, 'dport', toPort), X.masquerade()]);
-    const hairpin = toContainer(options.hairpinSource ?? options.to, 'hairpinSource');
-    const localhost = family === 'ipv4' ? toContainer('127.0.0.0/8', 'to') : toContainer('::1', 'to');
-    return Promise.all([
-      this.add('prerouting', dnat, options.owner),
-      this.add('nat-output', dnat, options.owner),
-      this.add('postrouting', hairpin, options.owner),
-      this.add('postrouting', localhost, options.owner),
-    ]);
-  }
-
-  private filterExprs(r: RuleOptions): X.Expr[] {
-    if (typeof r !== 'object' || r === null) throw new InvalidArgumentError('rule', r, 'expected { chain, verdict, ...matches }');
-    if (!(r.chain in BASE_CHAINS)) throw new InvalidArgumentError('chain', r.chain, `expected one of ${Object.keys(BASE_CHAINS).join(', ')}`);
-    const parts: X.Expr[][] = [];
-    if (r.inInterface !== undefined) parts.push(X.ifname('iifname', r.inInterface));
-    if (r.outInterface !== undefined) parts.push(X.ifname('oifname', r.outInterface));
-    if (r.source !== undefined) parts.push(X.address('saddr', r.source, false, 'source'));
-    if (r.notSource !== undefined) parts.push(X.address('saddr', r.notSource, true, 'notSource'));
-    if (r.destination !== undefined) parts.push(X.address('daddr', r.destination, false, 'destination'));
-    if (r.notDestination !== undefined) parts.push(X.address('daddr', r.notDestination, true, 'notDestination'));
-    if ((r.sourcePort !== undefined || r.destinationPort !== undefined) && r.protocol === undefined) {
-      throw new InvalidArgumentError('protocol', r.protocol, "a port match needs protocol: 'tcp', 'udp' or 'sctp'");
-    }
-    if (r.protocol !== undefined) parts.push(X.l4proto(r.protocol));
-    if (r.sourcePort !== undefined) parts.push(X.port(r.protocol!, 'sport', r.sourcePort));
-    if (r.destinationPort !== undefined) parts.push(X.port(r.protocol!, 'dport', r.destinationPort));
-    if (r.ctState !== undefined) parts.push(X.ctState(r.ctState));
-    if (r.counter) parts.push(X.counter());
-    // A reject answers with the ICMP of the family the rule is guarded to (ICMPx when unguarded).
-    const flat = parts.flat();
-    const guard = flat.findIndex((e) => e.name === 'meta' && e.data.key === C.NFT_META_NFPROTO);
-    const proto = guard < 0 ? undefined : (flat[guard + 1]!.data.data as { value: Uint8Array }).value[0];
-    const family = proto === C.NFPROTO_IPV4 ? 'ipv4' : proto === C.NFPROTO_IPV6 ? 'ipv6' : undefined;
-    parts.push(r.verdict === 'reject' ? X.reject('icmp', family) : X.verdict(r.verdict));
-    return X.joinExprs(parts);
+  async portMap(options: PortMapOptions & { owner?: string }): Promise<FirewallRule[]> {
+    return Promise.all(R.portMapRules(options).map((r) => this.add(r.chain, r.expressions, options?.owner)));
   }
 
   private add(chain: string, expressions: X.Expr[], owner: string | undefined): Promise<FirewallRule> {
@@ -242,7 +171,8 @@ export class Firewall {
   }
 
   /** NEWRULE appending to `chain`, echoed so that the new rule's handle comes back. A builder serves one request. */
-  private newRuleOp(chain: string, expressions: X.Expr[], owner: string | undefined): BatchOp {
+  /** @internal */
+  newRuleOp(chain: string, expressions: X.Expr[], owner: string | undefined): BatchOp {
     const attrs: Record<string, unknown> = { table: this.table, chain, expressions: { elem: expressions } };
     if (owner !== undefined) attrs.userdata = commentUserdata(owner);
     return {
@@ -300,6 +230,32 @@ export class Firewall {
         return new FirewallRule(this, a.chain as string, a.handle as bigint, commentOf(a.userdata as Uint8Array | undefined), ((a.expressions as { elem?: unknown[] } | undefined)?.elem ?? []) as never);
       });
   }
+
+  /**
+   * Makes the rules tagged `owner` exactly `desired`, in one atomic batch, leaving every other
+   * owner's rules alone: rules already there stay (with their handles and counters), missing ones
+   * are added, others of that owner deleted. Applying the same set again writes nothing. Should
+   * another writer commit between the read and the write, the kernel refuses the batch (ERESTART)
+   * and it is worked out again, up to 5 times.
+   *
+   * Equivalent to: `nft -f FILE` with the owner's `delete rule ... handle H` and `add rule ...` lines
+   */
+  async apply(desired: readonly DesiredRule[], options: { owner: string }): Promise<ApplyResult> {
+    if (!Array.isArray(desired)) throw new InvalidArgumentError('desired', desired, 'expected an array of { masquerade } | { snat } | { portMap } | { rule }');
+    const owner = options?.owner;
+    if (typeof owner !== 'string' || owner === '' || Buffer.byteLength(owner) > MAX_COMMENT) {
+      throw new InvalidArgumentError('owner', owner, `an owner tag is a non-empty string of at most ${MAX_COMMENT} bytes`);
+    }
+    return applyOwner(this, desired, owner);
+  }
+
+  /** @internal The table's rules as apply compares them. */
+  async dumpRules(): Promise<{ chain: string; handle: bigint; owner: string | undefined; text: string }[]> {
+    return (await this.rules()).map((r) => ({ chain: r.chain, handle: r.handle, owner: r.owner, text: renderRule(r.expressions as never, this.family, r.owner, { counters: false }) }));
+  }
+
+  /** @internal Tests only: runs between apply's read and its batch. */
+  beforeCommit?: () => Promise<void>;
 
   /** @internal Deletes rules of this table in one batch. */
   async removeRules(rules: readonly FirewallRule[]): Promise<number> {

@@ -41,8 +41,11 @@ function prefixOfMask(mask: Uint8Array): number | undefined {
   return bits;
 }
 
-/** `nft list` text of one rule's expressions; `tableFamily` decides how nat prints its family. */
-export function renderRule(exprs: readonly ExprValue[], tableFamily: string, comment?: string): string {
+/**
+ * `nft list` text of one rule's expressions; `tableFamily` decides how nat prints its family.
+ * `counters: false` prints a counter without its values (to compare rules whatever they counted).
+ */
+export function renderRule(exprs: readonly ExprValue[], tableFamily: string, comment?: string, options: { counters?: boolean } = {}): string {
   const out: string[] = [];
   let l4: string | undefined;
   const at = (i: number) => exprs[i];
@@ -123,7 +126,7 @@ export function renderRule(exprs: readonly ExprValue[], tableFamily: string, com
       continue;
     }
     if (e.name === 'counter') {
-      out.push(`counter packets ${d.packets ?? 0} bytes ${d.bytes ?? 0}`);
+      out.push(options.counters === false ? 'counter' : `counter packets ${d.packets ?? 0} bytes ${d.bytes ?? 0}`);
       continue;
     }
     if (e.name === 'masq') {
