@@ -153,7 +153,9 @@ export class Multiplexer {
   }
 
   private handleBatchMessage(b: PendingBatch, msg: NlMsg): void {
-    const index = b.seqs.indexOf(msg.seq) - 1; // -1: the BEGIN marker
+    // Sequence numbers of a batch are consecutive (unless they wrapped past 0, which is skipped).
+    const guess = (msg.seq - b.seqs[0]!) >>> 0;
+    const index = (b.seqs[guess] === msg.seq ? guess : b.seqs.indexOf(msg.seq)) - 1; // -1: the BEGIN marker
     if (msg.type !== NLMSG_ERROR) {
       if (index >= 0 && index < b.ops.length) b.replies[index]!.push(msg);
       return;

@@ -20,8 +20,8 @@ export interface ApplyTarget {
   readonly conn: Connection;
   ready: boolean;
   setupOps(): BatchOp[];
-  newRuleOp(chain: string, expressions: RuleSpec['expressions'], owner: string | undefined): BatchOp;
-  dumpRules(): Promise<{ chain: string; handle: bigint; owner: string | undefined; text: string }[]>;
+  newRuleOp(chain: string, expressions: RuleSpec['expressions'], owner: string | undefined, echo?: boolean): BatchOp;
+  dumpRules(owner: string): Promise<{ chain: string; handle: bigint; text: string }[]>;
   /** Tests only: runs between the dump and the batch (to commit something there, say). */
   beforeCommit?: () => Promise<void>;
 }
@@ -49,8 +49,7 @@ export async function applyOwner(t: ApplyTarget, desired: readonly DesiredRule[]
   for (let attempt = 1; ; attempt++) {
     const genid = await generation(t.conn);
     const existing = new Map<string, { chain: string; handle: bigint }[]>();
-    for (const r of await t.dumpRules()) {
-      if (r.owner !== owner) continue;
+    for (const r of await t.dumpRules(owner)) {
       const k = key(r.chain, r.text);
       existing.set(k, [...(existing.get(k) ?? []), r]);
     }
@@ -69,7 +68,8 @@ export async function applyOwner(t: ApplyTarget, desired: readonly DesiredRule[]
         opts: { op: 'NFT_MSG_DELRULE', describe: `delete rule inet ${t.table} ${d.chain} handle ${d.handle}` },
       });
     }
-    for (const a of adds) ops.push(t.newRuleOp(a.chain, a.expressions, owner));
+    // No echo: apply returns counts, not handles, and echoing each new rule is kernel work.
+    for (const a of adds) ops.push(t.newRuleOp(a.chain, a.expressions, owner, false));
     await t.beforeCommit?.();
     try {
       await t.conn.batch(batchMarker(C.NFNL_MSG_BATCH_BEGIN, genid), ops, batchMarker(C.NFNL_MSG_BATCH_END));

@@ -15,7 +15,9 @@ import * as X from './expr';
 import * as R from './recipes';
 import { ApplyResult, applyOwner } from './apply';
 import { BASE_CHAINS, DesiredRule, MasqueradeOptions, PortMapOptions, RuleOptions, SnatOptions } from './recipes';
-import { batchMarker, commentOf, commentUserdata, decodeNft, FAMILIES, MAX_COMMENT, nftMsgName, nftRequest } from './messages';
+import { batchMarker, commentOf, commentUserdata, FAMILIES, MAX_COMMENT, nftMsgName, nftRequest, pickNft, readExpressions } from './messages';
+
+const RULE_SUMMARY = { chain: true, handle: true, userdata: true } as const;
 import { renderRule } from './render';
 
 export interface FirewallOptions {
@@ -31,15 +33,28 @@ export interface FirewallOptions {
 
 /** One rule of the table, as the kernel holds it. */
 export class FirewallRule {
-  /** @internal */
+  private decoded: readonly { name?: string; data?: unknown }[] | undefined;
+  /** @internal `source` is the expressions, or the rule message to decode them from when first asked. */
   constructor(
     private readonly firewall: Firewall,
     readonly chain: string,
     readonly handle: bigint,
     readonly owner: string | undefined,
-    /** The decoded expressions (name and data), unknown ones as raw bytes. */
-    readonly expressions: readonly { name?: string; data?: unknown }[],
+    private source: readonly { name?: string; data?: unknown }[] | NlMsg,
   ) {}
+
+  /**
+   * The decoded expressions (name and data; an expression vnetkit does not describe as raw bytes).
+   * Decoded on first use: listing thousands of rules to find one owner's should not decode them all.
+   */
+  get expressions(): readonly { name?: string; data?: unknown }[] {
+    if (!this.decoded) {
+      const s = this.source;
+      this.decoded = Array.isArray(s) ? s : readExpressions(s as NlMsg);
+      this.source = [];
+    }
+    return this.decoded!;
+  }
 
   /** The rule as `nft list` prints it. */
   toString(): string {
@@ -48,16 +63,17 @@ export class FirewallRule {
 
   /** Deletes this rule. Equivalent to: `nft delete rule inet vnetkit CHAIN handle H` */
   remove(): Promise<void> {
-    return this.firewall.removeRules([this]).then(() => undefined);
+    return this.firewall.remove([this]).then(() => undefined);
   }
 }
 
+/** One call's messages, waiting to go out with the others made in the same run of microtasks. */
 interface Queued {
-  op: BatchOp;
-  chain: string;
-  owner: string | undefined;
-  expressions: X.Expr[];
-  resolve: (r: FirewallRule) => void;
+  /** Builds the call's messages (again for a retry: a builder serves one request). */
+  build: () => BatchOp[];
+  ops: BatchOp[];
+  /** Settles the call with the echoes of its messages. */
+  done: (echoes: NlMsg[][]) => void;
   reject: (e: Error) => void;
 }
 
@@ -160,45 +176,71 @@ export class Firewall {
   }
 
   private add(chain: string, expressions: X.Expr[], owner: string | undefined): Promise<FirewallRule> {
-    if (this.closed) return Promise.reject(new VnetkitError(`the firewall handle of ${this.namespace.label} is closed`, 'ERR_CLOSED'));
     if (owner !== undefined && (typeof owner !== 'string' || owner === '' || Buffer.byteLength(owner) > MAX_COMMENT)) {
       return Promise.reject(new InvalidArgumentError('owner', owner, `an owner tag is a non-empty string of at most ${MAX_COMMENT} bytes`));
     }
-    return new Promise((resolve, reject) => {
-      this.queue.push({ op: this.newRuleOp(chain, expressions, owner), chain, owner, expressions, resolve, reject });
+    return this.enqueue(
+      () => [this.newRuleOp(chain, expressions, owner)],
+      (echoes) => this.ruleFromEcho(echoes[0]!, chain, owner, expressions),
+    );
+  }
+
+  private enqueue<T>(build: () => BatchOp[], result: (echoes: NlMsg[][]) => T): Promise<T> {
+    if (this.closed) return Promise.reject(new VnetkitError(`the firewall handle of ${this.namespace.label} is closed`, 'ERR_CLOSED'));
+    return new Promise<T>((resolve, reject) => {
+      const done = (echoes: NlMsg[][]) => {
+        try {
+          resolve(result(echoes));
+        } catch (e) {
+          reject(e as Error);
+        }
+      };
+      this.queue.push({ build, ops: build(), done, reject });
       if (this.queue.length === 1) void Promise.resolve().then(() => this.flush());
     });
   }
 
-  /** NEWRULE appending to `chain`, echoed so that the new rule's handle comes back. A builder serves one request. */
-  /** @internal */
-  newRuleOp(chain: string, expressions: X.Expr[], owner: string | undefined): BatchOp {
+  /**
+   * @internal NEWRULE appending to `chain`; echoed (unless `echo` is false) so that the new rule's
+   * handle comes back without a dump. A builder serves one request.
+   */
+  newRuleOp(chain: string, expressions: X.Expr[], owner: string | undefined, echo = true): BatchOp {
     const attrs: Record<string, unknown> = { table: this.table, chain, expressions: { elem: expressions } };
     if (owner !== undefined) attrs.userdata = commentUserdata(owner);
     return {
-      builder: nftRequest(C.NFT_MSG_NEWRULE, FAMILIES.inet, NLM_F_CREATE | NLM_F_APPEND | NLM_F_ECHO, attrs),
+      builder: nftRequest(C.NFT_MSG_NEWRULE, FAMILIES.inet, NLM_F_CREATE | NLM_F_APPEND | (echo ? NLM_F_ECHO : 0), attrs),
       opts: { op: 'NFT_MSG_NEWRULE', describe: () => `add rule inet ${this.table} ${chain} ${renderRule(expressions, this.family, owner)}` },
     };
   }
 
-  /** Sends every rule queued in this run of microtasks as one batch (after the table's setup, the first time). */
+  /**
+   * Sends every call queued in this run of microtasks as one batch (after the table's setup, the
+   * first time). Each call's messages stand or fall together: if the kernel refuses some, the calls
+   * they belong to fail with that error, and the others, which had nothing wrong, go again.
+   */
   private async flush(): Promise<void> {
     let queued = this.queue;
     this.queue = [];
     for (let attempt = 0; queued.length && attempt < 2; attempt++) {
       const setup = this.ready ? [] : this.setupOps();
+      const owners: number[] = []; // message index (after setup) -> call index
+      queued.forEach((q, k) => q.ops.forEach(() => owners.push(k)));
       try {
-        const replies = await this.send([...setup, ...queued.map((q) => q.op)]);
+        const replies = (await this.send([...setup, ...queued.flatMap((q) => q.ops)])).slice(setup.length);
         this.ready = true;
-        queued.forEach((q, i) => q.resolve(this.ruleFromEcho(replies[setup.length + i]!, q)));
+        let at = 0;
+        for (const q of queued) q.done(replies.slice(at, (at += q.ops.length)));
         return;
       } catch (e) {
         if (!(e instanceof BatchError) || attempt > 0) return queued.forEach((q) => q.reject(e as Error));
-        // The refused messages fail; the others had nothing wrong and go again, on their own.
-        const refused = new Map(e.failures.map((f) => [f.index - setup.length, f.error]));
-        if ([...refused.keys()].some((i) => i < 0)) return queued.forEach((q) => q.reject(e));
-        queued.forEach((q, i) => refused.has(i) && q.reject(refused.get(i)!));
-        queued = queued.filter((_, i) => !refused.has(i)).map((q) => ({ ...q, op: this.newRuleOp(q.chain, q.expressions, q.owner) }));
+        const refused = new Map<number, Error>();
+        for (const f of e.failures) {
+          const k = owners[f.index - setup.length];
+          if (k === undefined) return queued.forEach((q) => q.reject(e)); // the setup itself was refused
+          if (!refused.has(k)) refused.set(k, f.error);
+        }
+        queued.forEach((q, k) => refused.has(k) && q.reject(refused.get(k)!));
+        queued = queued.filter((_, k) => !refused.has(k)).map((q) => ({ ...q, ops: q.build() }));
       }
     }
   }
@@ -207,11 +249,11 @@ export class Firewall {
     return this.conn.batch(batchMarker(C.NFNL_MSG_BATCH_BEGIN), ops, batchMarker(C.NFNL_MSG_BATCH_END));
   }
 
-  private ruleFromEcho(echo: NlMsg[], q: Queued): FirewallRule {
+  private ruleFromEcho(echo: NlMsg[], chain: string, owner: string | undefined, expressions: X.Expr[]): FirewallRule {
     const m = echo.find((x) => (x.type & 0xff) === C.NFT_MSG_NEWRULE);
-    const handle = m ? (decodeNft(m).attrs.handle as bigint | undefined) : undefined;
+    const handle = m ? (pickNft(m, { handle: true }).handle as bigint | undefined) : undefined;
     if (handle === undefined) throw new VnetkitError(`${nftMsgName(C.NFT_MSG_NEWRULE)}: the kernel echoed no handle for the new rule`, 'EPROTO');
-    return new FirewallRule(this, q.chain, handle, q.owner, q.expressions);
+    return new FirewallRule(this, chain, handle, owner, expressions);
   }
 
   /**
@@ -226,8 +268,10 @@ export class Firewall {
     return reply.messages
       .filter((m) => (m.type & 0xff) === C.NFT_MSG_NEWRULE)
       .map((m) => {
-        const a = decodeNft(m).attrs;
-        return new FirewallRule(this, a.chain as string, a.handle as bigint, commentOf(a.userdata as Uint8Array | undefined), ((a.expressions as { elem?: unknown[] } | undefined)?.elem ?? []) as never);
+        const a = pickNft(m, RULE_SUMMARY);
+        // The message's payload is a view of a shared delivery buffer: kept as a copy.
+        const own = { ...m, payload: Uint8Array.from(m.payload) };
+        return new FirewallRule(this, a.chain as string, a.handle as bigint, commentOf(a.userdata as Uint8Array | undefined), own);
       });
   }
 
@@ -249,24 +293,33 @@ export class Firewall {
     return applyOwner(this, desired, owner);
   }
 
-  /** @internal The table's rules as apply compares them. */
-  async dumpRules(): Promise<{ chain: string; handle: bigint; owner: string | undefined; text: string }[]> {
-    return (await this.rules()).map((r) => ({ chain: r.chain, handle: r.handle, owner: r.owner, text: renderRule(r.expressions as never, this.family, r.owner, { counters: false }) }));
+  /** @internal One owner's rules as apply compares them (only theirs are decoded). */
+  async dumpRules(owner: string): Promise<{ chain: string; handle: bigint; text: string }[]> {
+    return (await this.rules())
+      .filter((r) => r.owner === owner)
+      .map((r) => ({ chain: r.chain, handle: r.handle, text: renderRule(r.expressions as never, this.family, r.owner, { counters: false }) }));
   }
 
   /** @internal Tests only: runs between apply's read and its batch. */
   beforeCommit?: () => Promise<void>;
 
-  /** @internal Deletes rules of this table in one batch. */
-  async removeRules(rules: readonly FirewallRule[]): Promise<number> {
+  /**
+   * Deletes rules (as returned by the calls that made them, or by `rules()`) by handle, all or none:
+   * no dump, so removing a container's rules costs one round trip. Calls made together share a batch.
+   *
+   * Equivalent to: `nft delete rule inet vnetkit CHAIN handle H` for each
+   */
+  async remove(rules: readonly FirewallRule[]): Promise<number> {
+    if (!Array.isArray(rules) || rules.some((r) => !(r instanceof FirewallRule))) {
+      throw new InvalidArgumentError('rules', rules, 'expected an array of FirewallRule (from rules(), addRule(), masquerade(), portMap() ...)');
+    }
     if (!rules.length) return 0;
-    await this.send(
+    const build = () =>
       rules.map((r) => ({
         builder: nftRequest(C.NFT_MSG_DELRULE, FAMILIES.inet, 0, { table: this.table, chain: r.chain, handle: r.handle }),
         opts: { op: 'NFT_MSG_DELRULE', describe: `delete rule inet ${this.table} ${r.chain} handle ${r.handle}` },
-      })),
-    );
-    return rules.length;
+      }));
+    return this.enqueue(build, () => rules.length);
   }
 
   /**
@@ -277,7 +330,7 @@ export class Firewall {
    */
   async removeOwner(owner: string): Promise<number> {
     if (typeof owner !== 'string' || owner === '') throw new InvalidArgumentError('owner', owner, 'expected a non-empty owner tag');
-    return this.removeRules((await this.rules()).filter((r) => r.owner === owner));
+    return this.remove((await this.rules()).filter((r) => r.owner === owner));
   }
 
   /** The owner tags in use in this table. Equivalent to: `nft list table inet vnetkit` (comments) */

@@ -3,11 +3,15 @@
 // (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_*; batch markers are plain NFNL_MSG_BATCH_BEGIN/END with
 // res_id = NFNL_SUBSYS_NFTABLES.
 
-import { decodeMessageBody, encodeMessageBody, Values } from '../netlink/codec';
+import { Reader } from '../netlink/buffer';
+import { NLA_TYPE_MASK } from '../netlink/constants';
+import { decodeMessageBody, encodeMessageBody, Pick, pickAttrs, pickAttrsAt, Values } from '../netlink/codec';
+import { AttrSet } from '../netlink/schema';
+import { DecodeError } from '../errors';
 import { NlMsg, RequestBuilder } from '../netlink/message';
 import { MessageSchema } from '../netlink/schema';
 import * as C from './constants';
-import { batchMessage, chainMessage, genMessage, NFT_MSG_DESTROYCHAIN, NFT_MSG_DESTROYRULE, NFT_MSG_DESTROYTABLE, ruleMessage, tableMessage } from './schema';
+import { batchMessage, chainMessage, expressionKinds, genMessage, NFT_MSG_DESTROYCHAIN, NFT_MSG_DESTROYRULE, NFT_MSG_DESTROYTABLE, ruleMessage, tableMessage } from './schema';
 
 export type NftFamily = 'inet' | 'ip' | 'ip6' | 'bridge' | 'netdev' | 'arp';
 
@@ -71,6 +75,59 @@ export function batchMarker(type: typeof C.NFNL_MSG_BATCH_BEGIN | typeof C.NFNL_
 export function decodeNft(m: NlMsg): { family: number; attrs: Values } {
   const d = decodeMessageBody(schemaOf(m.type & 0xff), m.payload, 16);
   return { family: d.header.family as number, attrs: d.attrs };
+}
+
+/** Only the picked attributes of a received message (no lossless bookkeeping): the fast path for dumps. */
+export function pickNft(m: NlMsg, pick: Pick): Values {
+  return pickAttrs(schemaOf(m.type & 0xff).attrs, m.payload.subarray(4), pick, 20);
+}
+
+// Every attribute of a set, nests included, as a pick: what `pickAttrsAt` then decodes without the
+// lossless bookkeeping of decodeAttrs (a meta record per nest: for a dump of thousands of rules, most
+// of the time and garbage of reading it).
+const fullPicks = new Map<AttrSet, Pick>();
+function pickAll(set: AttrSet): Pick {
+  let p = fullPicks.get(set);
+  if (!p) {
+    const out: Record<string, true | Pick> = {};
+    fullPicks.set(set, out); // before recursing: sets may refer to each other
+    for (const [key, spec] of Object.entries(set.attrs)) out[key] = spec.type === 'nest' ? pickAll(spec.attrs()) : true;
+    p = out;
+  }
+  return p;
+}
+
+/**
+ * The expressions of a received rule message, for reading only (rendering, comparing): each
+ * expression's name and data, an expression vnetkit does not describe as its raw bytes.
+ */
+export function readExpressions(m: NlMsg): { name: string; data: Values | Uint8Array }[] {
+  const r = new Reader(m.payload, 16, 'rule');
+  const out: { name: string; data: Values | Uint8Array }[] = [];
+  const each = (start: number, end: number, fn: (type: number, at: number, len: number) => void) => {
+    for (let at = start; at + 4 <= end; ) {
+      const len = r.u16(at);
+      if (len < 4 || at + len > end) throw new DecodeError(`attribute length ${len} does not fit the ${end - at} bytes left`, 'rule', 16 + at);
+      fn(r.u16(at + 2) & NLA_TYPE_MASK, at + 4, len - 4);
+      at += (len + 3) & ~3;
+    }
+  };
+  each(4, m.payload.length, (type, at, len) => {
+    if (type !== C.NFTA_RULE_EXPRESSIONS) return;
+    each(at, at + len, (elemType, eat, elen) => {
+      if (elemType !== C.NFTA_LIST_ELEM) return;
+      let name = '';
+      let data: [number, number] | undefined;
+      each(eat, eat + elen, (t, a, l) => {
+        if (t === C.NFTA_EXPR_NAME) name = Buffer.from(m.payload.subarray(a, a + l)).toString('latin1').replace(/\0.*$/s, '');
+        else if (t === C.NFTA_EXPR_DATA) data = [a, l];
+      });
+      const variant = expressionKinds[name];
+      const value = !data ? {} : variant ? pickAttrsAt(variant, r, data[0], data[0] + data[1], pickAll(variant), `expr ${name}`) : Uint8Array.from(m.payload.subarray(data[0], data[0] + data[1]));
+      out.push({ name, data: value });
+    });
+  });
+  return out;
 }
 
 // Userdata is a list of TLVs (type u8, len u8, value), as libnftnl writes it; type 0 is the comment

@@ -45,7 +45,7 @@ describe('nf_tables golden fixtures', () => {
 // The rules of the fixtures, built with vnetkit's typed builders, and the line `nft list ruleset`
 // (nft 1.0.6) printed for each: one entry per NEWRULE that nft sent, in order.
 import * as X from '../../src/nft/expr';
-import { commentOf, decodeNft, FAMILIES, nftRequest } from '../../src/nft/messages';
+import { commentOf, decodeNft, FAMILIES, nftRequest, readExpressions } from '../../src/nft/messages';
 import { renderRule } from '../../src/nft/render';
 import { NLM_F_APPEND, NLM_F_CREATE, NLM_F_REQUEST } from '../../src/netlink/constants';
 
@@ -119,5 +119,7 @@ describe('vnetkit builds the bytes nft sends, and renders them as nft lists them
     const decoded = decodeNft(msg!).attrs;
     const exprs = (decoded.expressions as { elem: { name: string; data: never }[] }).elem;
     expect(renderRule(exprs, 'inet', commentOf(decoded.userdata as Uint8Array | undefined))).toBe(rule.nft);
+    // The lean reader used for dumps sees the same expressions.
+    expect(renderRule(readExpressions(msg!), 'inet', commentOf(decoded.userdata as Uint8Array | undefined))).toBe(rule.nft);
   });
 });
