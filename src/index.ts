@@ -46,6 +46,8 @@ export type { FirewallOptions } from './nft/firewall';
 export type { ApplyResult } from './nft/apply';
 export type { DesiredRule, FirewallChain, MasqueradeOptions, PortMapOptions, RuleMatch, RuleOptions, SnatOptions } from './nft/recipes';
 export { BatchError } from './netlink/multiplexer';
+export { Conntrack } from './nft/conntrack';
+export type { ConntrackEntry, ConntrackFilter, ConntrackTuple } from './nft/conntrack';
 export type { TunTapOptions, TunTapOpenOptions, PersistentTunTapOptions, TunTapMode } from './objects/tuntap';
 export {
   VnetkitError,

@@ -26,6 +26,7 @@ const INCLUDES = [
   'linux/if_link.h', 'linux/if_addr.h', 'linux/neighbour.h', 'linux/if_tun.h', 'linux/veth.h',
   'linux/if_bridge.h', 'linux/net_namespace.h', 'linux/if_arp.h', 'linux/sockios.h', 'linux/icmpv6.h',
   'linux/netfilter.h', 'linux/netfilter/nfnetlink.h', 'linux/netfilter/nf_tables.h', 'linux/netfilter/nf_nat.h',
+  'linux/netfilter/nfnetlink_conntrack.h', 'linux/netfilter/nf_conntrack_common.h',
 ];
 // Headers scanned for names. Selectors may narrow this (IFF_* means different things in if.h and
 // if_tun.h, so each group scans only its own header for that prefix).
@@ -96,6 +97,15 @@ const GROUPS = [
       { names: ['NF_DROP', 'NF_ACCEPT', 'NF_STOLEN', 'NF_QUEUE', 'NF_REPEAT', 'NF_STOP'] },
       { prefix: 'NF_NAT_RANGE_', headers: ['linux/netfilter/nf_nat.h'] },
       { names: ['AF_UNSPEC', 'AF_INET', 'AF_INET6', 'IPPROTO_TCP', 'IPPROTO_UDP', 'IPPROTO_ICMP', 'IPPROTO_ICMPV6', 'IPPROTO_SCTP'] },
+    ],
+  },
+  {
+    file: 'src/nft/conntrack-constants.ts',
+    selectors: [
+      { prefix: 'IPCTNL_MSG_', headers: ['linux/netfilter/nfnetlink_conntrack.h'] },
+      { prefix: 'CTA_', headers: ['linux/netfilter/nfnetlink_conntrack.h'] },
+      { prefix: 'IPS_', headers: ['linux/netfilter/nf_conntrack_common.h'] },
+      { names: ['NFNL_SUBSYS_CTNETLINK', 'AF_INET', 'AF_INET6', 'IPPROTO_TCP', 'IPPROTO_UDP', 'IPPROTO_ICMP', 'IPPROTO_ICMPV6', 'IPPROTO_SCTP'] },
     ],
   },
 ];
