@@ -36,7 +36,10 @@ export function createServerIn(ns: Namespace, options: net.ServerOpts = {}, onCo
       const port = validatePort(o.port === undefined ? 0 : o.port, 'port', true);
       resolve(native().socketIn(ns.assertOpen(), family(host), c.SOCK_STREAM, host, port));
     })
-      .then(({ fd }) => plainListen({ fd, ...(o.backlog !== undefined ? { backlog: o.backlog } : {}) }, cb))
+      .then(({ fd }) => {
+        native().releaseFd(fd); // Node's now: it closes it
+        return plainListen({ fd, ...(o.backlog !== undefined ? { backlog: o.backlog } : {}) }, cb);
+      })
       .catch((e: unknown) => server.emit('error', e));
     return server;
   };
@@ -68,6 +71,7 @@ export async function connectIn(ns: Namespace, options: { port: number; host: st
   const { fd } = await native().socketIn(ns.assertOpen(), family(options.host), c.SOCK_STREAM, null, 0);
   return new Promise((resolve, reject) => {
     const socket = new net.Socket({ fd, readable: true, writable: true });
+    native().releaseFd(fd); // Node's now: it closes it
     // A SYN nobody answers is retried for minutes: with a timeout, give up and close the socket.
     const timer = timeout === undefined ? undefined : setTimeout(() => {
       const e = Object.assign(new Error(`connect ETIMEDOUT ${options.host}:${port} (after ${timeout} ms)`), { code: 'ETIMEDOUT', errno: -110, syscall: 'connect' });
@@ -96,6 +100,7 @@ export async function udpIn(ns: Namespace, options: { type?: 'udp4' | 'udp6'; po
   const address = options.address ?? (type === 'udp6' ? '::' : '0.0.0.0');
   const { fd } = await native().socketIn(ns.assertOpen(), type === 'udp6' ? c.AF_INET6 : c.AF_INET, c.SOCK_DGRAM, address, port);
   const socket = dgram.createSocket(type);
+  native().releaseFd(fd); // Node's now (bound below): it closes it
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
     socket.bind({ fd }, () => {
