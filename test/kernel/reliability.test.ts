@@ -94,21 +94,27 @@ describeKernel('reliability', () => {
       }
     });
 
-    test('ns.setId() with the handle closed in flight: the nsid goes to that namespace, not to this one', async () => {
-      const ownBefore = await Namespace.current().id();
-      for (let i = 0; i < 10; i++) {
-        const ns = await Namespace.create();
-        const setting = ns.setId('auto').catch((e: Error) => e);
-        await tick(i);
-        const closing = ns.close();
-        const fd = reuseFdNumber();
-        try {
-          await setting;
-          await closing;
-          expect(await Namespace.current().id()).toBe(ownBefore);
-        } finally {
-          closeSync(fd);
+    test('ns.setId() with the handle closed in flight: the nsid never goes to whoever reuses the fd number', async () => {
+      // The fd number is taken by another namespace, X: on the old code X got the nsid.
+      const xName = uniqueName('nx');
+      const x = await Namespace.create(xName);
+      try {
+        for (let i = 0; i < 10; i++) {
+          const ns = await Namespace.create();
+          const setting = ns.setId('auto').catch((e: Error) => e);
+          await tick(i);
+          const closing = ns.close();
+          const fd = openSync(Namespace.pathOf(xName), 'r');
+          try {
+            await setting;
+            await closing;
+            expect(await x.id()).toBeUndefined();
+          } finally {
+            closeSync(fd);
+          }
         }
+      } finally {
+        await x.delete();
       }
     });
   });
