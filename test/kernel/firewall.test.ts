@@ -141,12 +141,19 @@ describeKernel('Firewall (nf_tables over netlink)', () => {
         inner.peer.addAddress('10.88.0.2/24'),
         outer.local.addAddress('192.0.2.1/24'),
         outer.peer.addAddress('192.0.2.2/24'),
+        // IPv6 too, without duplicate address detection (the addresses are usable at once).
+        inner.local.addAddress('fd88::1/64', { noDad: true }),
+        inner.peer.addAddress('fd88::2/64', { noDad: true }),
+        outer.local.addAddress('2001:db8::1/64', { noDad: true }),
+        outer.peer.addAddress('2001:db8::2/64', { noDad: true }),
       ]);
       await ctr.addRoute({ to: 'default', via: '10.88.0.1' });
-      await host.sysctl.set({ 'net.ipv4.ip_forward': 1, 'net.ipv4.conf.hct.route_localnet': 1 });
+      await ctr.addRoute({ to: 'default', via: 'fd88::1' });
+      await host.sysctl.set({ 'net.ipv4.ip_forward': 1, 'net.ipv4.conf.hct.route_localnet': 1, 'net.ipv6.conf.all.forwarding': 1 });
       fw = await Firewall.open(host);
       await Promise.all([
         fw.masquerade({ source: '10.88.0.0/24', owner: 'ctr' }),
+        fw.masquerade({ source: 'fd88::/64', owner: 'ctr' }),
         fw.portMap({ protocol: 'tcp', hostPort: 8080, to: '10.88.0.2', toPort: 80, owner: 'ctr' }),
         fw.addRule({ chain: 'forward', protocol: 'tcp', destinationPort: 7001, verdict: 'drop', owner: 'ctr' }),
       ]);
@@ -179,6 +186,10 @@ describeKernel('Firewall (nf_tables over netlink)', () => {
 
     test('the container reaches the outside with the host address (masquerade)', async () => {
       expect(await connectSeen(ctr, out, '0.0.0.0', '192.0.2.2', 7000)).toBe('192.0.2.1');
+    });
+
+    test('IPv6: the container reaches the outside with the host address (masquerade)', async () => {
+      expect(await connectSeen(ctr, out, '::', '2001:db8::2', 7002)).toBe('2001:db8::1');
     });
 
     test('the outside reaches hostIp:8080 and lands in the container on 80 (DNAT)', async () => {
