@@ -48,6 +48,7 @@ export type { DesiredRule, FirewallChain, MasqueradeOptions, PortMapOptions, Rul
 export { BatchError } from './netlink/multiplexer';
 export { Conntrack } from './nft/conntrack';
 export type { ConntrackEntry, ConntrackFilter, ConntrackTuple } from './nft/conntrack';
+export type { RulesetChain, RulesetRule, RulesetTable } from './nft/ruleset';
 export type { TunTapOptions, TunTapOpenOptions, PersistentTunTapOptions, TunTapMode } from './objects/tuntap';
 export {
   VnetkitError,

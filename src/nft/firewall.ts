@@ -19,6 +19,7 @@ import { batchMarker, commentOf, commentUserdata, FAMILIES, MAX_COMMENT, nftMsgN
 
 const RULE_SUMMARY = { chain: true, handle: true, userdata: true } as const;
 import { renderRule } from './render';
+import { readRuleset } from './ruleset';
 
 export interface FirewallOptions {
   /** Table name (default 'vnetkit'). */
@@ -91,6 +92,16 @@ export class Firewall {
     readonly conn: Connection,
     private readonly lifetime: 'persistent' | 'process',
   ) {}
+
+  /**
+   * Every table, chain and rule of a namespace, of every family and owner (iptables-nft's too),
+   * read-only: as data, and as `nft list ruleset` prints it (`String(ruleset)`).
+   *
+   * Equivalent to: `ip netns exec NS nft list ruleset`
+   */
+  static ruleset(namespace?: Namespace): ReturnType<typeof readRuleset> {
+    return readRuleset(namespace);
+  }
 
   /**
    * A handle on the table `options.table` (default `inet vnetkit`) of a namespace. Nothing is

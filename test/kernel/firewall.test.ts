@@ -209,3 +209,37 @@ describeKernel('Firewall (nf_tables over netlink)', () => {
     });
   });
 });
+
+describeKernel('Firewall.ruleset (every table, read-only)', () => {
+  test('lists every table of every family as nft list ruleset does, iptables-nft tables included', async () => {
+    const name = uniqueName('rs');
+    const ns = await Namespace.create(name);
+    try {
+      execFileSync('ip', ['netns', 'exec', name, 'nft', [
+        'add table ip other',
+        'add chain ip other input { type filter hook input priority filter; policy drop; }',
+        'add rule ip other input ct state established,related accept',
+        'add rule ip other input iifname "lo" accept',
+        'add rule ip other input ip saddr 10.0.0.0/8 tcp dport 22 accept comment "ssh"',
+        'add chain ip other helper',
+        'add rule ip other helper return',
+        'add table ip6 v6',
+        'add chain ip6 v6 post { type nat hook postrouting priority srcnat; policy accept; }',
+        'add rule ip6 v6 post ip6 saddr fd00::/64 masquerade',
+      ].join('; ')]);
+      const fw = await Firewall.open(ns);
+      await fw.masquerade({ source: '10.88.0.0/16', owner: 'c1' });
+      await fw.close();
+      const rs = await Firewall.ruleset(ns);
+      expect(rs.tables.map((t) => `${t.family} ${t.name}`)).toEqual(['ip other', 'ip6 v6', 'inet vnetkit']);
+      expect(String(rs)).toBe(nft(name, 'list', 'ruleset'));
+      // iptables-nft's tables are listed too (read-only), with their rules.
+      execFileSync('ip', ['netns', 'exec', name, 'iptables', '-t', 'nat', '-A', 'POSTROUTING', '-s', '10.9.0.0/16', '-j', 'MASQUERADE']);
+      const withIpt = await Firewall.ruleset(ns);
+      const nat = withIpt.tables.find((t) => t.family === 'ip' && t.name === 'nat');
+      expect(nat?.chains.find((c) => c.name === 'POSTROUTING')?.rules.length).toBe(1);
+    } finally {
+      await ns.delete();
+    }
+  });
+});
