@@ -14,7 +14,7 @@ if (process.argv[2] !== '--inside') {
 
 spawnSync('sh', ['-c', 'mkdir -p /run/netns && mount -t tmpfs vnetkit-bench /run/netns; ip link set lo up'], { stdio: 'inherit' });
 const wanted = process.argv.slice(3);
-const all = ['link-ops', 'netns', 'veth', 'bulk', 'tuntap', 'sysctl'];
+const all = ['link-ops', 'netns', 'veth', 'bulk', 'tuntap', 'nft', 'sysctl'];
 (async () => {
   for (const name of wanted.length ? wanted : all) {
     await require(path.join(__dirname, `${name}.js`)).run();

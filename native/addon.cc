@@ -41,6 +41,7 @@ NsRunner& Runner(Napi::Env env) {
 }
 
 void HandOverFd(Napi::Env env, int fd) { GetAddon(env).handed_fds.insert(fd); }
+void ForgetFd(Napi::Env env, int fd) { GetAddon(env).handed_fds.erase(fd); }
 
 PacketIo& Packets(Napi::Env env) {
   Addon& addon = GetAddon(env);
@@ -71,6 +72,7 @@ Napi::Value IoStart(const Napi::CallbackInfo& info) {
 
 Napi::Value IoAttach(const Napi::CallbackInfo& info) {
   Io(info).Attach(FdArg(info, 0), info[1].As<Napi::Number>().Uint32Value());
+  ForgetFd(info.Env(), FdArg(info, 0));  // the I/O thread owns it now
   return info.Env().Undefined();
 }
 
@@ -137,10 +139,18 @@ Napi::Value OpenNetlink(const Napi::CallbackInfo& info) {
     out.Set("extAck", Napi::Boolean::New(env, result->ext_ack));
     out.Set("strict", Napi::Boolean::New(env, result->strict));
     out.Set("capAck", Napi::Boolean::New(env, result->cap_ack));
+    HandOverFd(env, result->fd.get());
     out.Set("fd", Napi::Number::New(env, result->fd.release()));
     return out;
   };
   return Runner(env).Submit(env, ns_fd, std::move(job));
+}
+
+// releaseFd(fd): JS gave an fd the addon handed over to an owner that closes it (Node adopted a
+// socket): the environment's teardown must not close it too.
+Napi::Value ReleaseFd(const Napi::CallbackInfo& info) {
+  ForgetFd(info.Env(), FdArg(info, 0));
+  return info.Env().Undefined();
 }
 
 // closeFd(fd): closes an fd this addon handed to JS (see HandOverFd). Node's fs.closeSync would do
@@ -172,6 +182,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("openNetlink", Napi::Function::New(env, OpenNetlink));
   exports.Set("runnerStats", Napi::Function::New(env, RunnerStats));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));
+  exports.Set("releaseFd", Napi::Function::New(env, ReleaseFd));
   RegisterNamespaceOps(env, exports);
   RegisterNamespaceCreateOps(env, exports);
   RegisterSocketOps(env, exports);

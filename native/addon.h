@@ -18,6 +18,8 @@ PacketIo& Packets(Napi::Env env);
 // closes it if JS never does: a terminated worker's namespace fds would otherwise keep their
 // namespaces alive for the life of the process.
 void HandOverFd(Napi::Env env, int fd);
+// JS gave the fd to an owner that closes it itself (the I/O threads, a Node socket): forget it.
+void ForgetFd(Napi::Env env, int fd);
 
 // Argument `i` as a string, or a TypeError naming `what`.
 std::string StringArg(const Napi::CallbackInfo& info, size_t i, const char* what);

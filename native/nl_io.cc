@@ -121,6 +121,12 @@ void NlIo::ThreadMain() {
     FlushEvents();
   }
   sockets_.clear();  // closes every fd still attached
+  // ...and those whose attach was still queued: JS handed them over already.
+  std::lock_guard<std::mutex> lock(cmd_mu_);
+  for (auto& cmd : commands_) {
+    if (cmd.type == Command::kAttach) close(cmd.fd);
+  }
+  commands_.clear();
 }
 
 void NlIo::RunCommands() {

@@ -78,6 +78,7 @@ Napi::Value SocketIn(const Napi::CallbackInfo& info) {
   job->finish = [result](Napi::Env env) -> Napi::Value {
     Napi::Object out = Napi::Object::New(env);
     out.Set("port", Napi::Number::New(env, result->port));
+    HandOverFd(env, result->fd.get());
     out.Set("fd", Napi::Number::New(env, result->fd.release()));
     return out;
   };

@@ -49,7 +49,14 @@ PacketIo::PacketIo(Napi::Env env) : scratch_(kScratch) {
 PacketIo::~PacketIo() {
   StopThread();
   teardown_.Retire(tsfn_);
-  for (auto& [id, p] : io_ports_) close(p->fd);  // environment gone: nobody will take them back
+  // Environment gone: nobody will take them back. Attached, still waiting to be attached, or
+  // handed back in a kClosed event JS never received.
+  for (auto& [id, p] : io_ports_) close(p->fd);
+  for (auto& c : commands_) {
+    if (c.type == Command::kAttach && c.port && !io_ports_.count(c.port->id)) close(c.port->fd);
+  }
+  for (auto& e : local_events_) if (e.kind == kClosed && e.fd >= 0) close(e.fd);
+  for (auto& e : events_) if (e.kind == kClosed && e.fd >= 0) close(e.fd);
 }
 
 void PacketIo::StopThread() {

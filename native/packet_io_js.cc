@@ -5,6 +5,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "addon.h"
 #include "packet_io.h"
 
 namespace vnetkit {
@@ -99,6 +100,7 @@ void PacketIo::DeliverToJs(Napi::Env env) {
       args.push_back(Napi::String::New(env, ev.err == EBADFD ? "EBADFD" : uv_err_name(-ev.err)));
       args.push_back(Napi::String::New(env, strerror(ev.err)));
     } else if (ev.kind == kClosed) {
+      HandOverFd(env, ev.fd);  // JS's again, to close (tunClose) or reattach
       args.push_back(Napi::Number::New(env, ev.fd));
       js_ports_.erase(it);
     }

@@ -154,6 +154,7 @@ Napi::Value TunOpen(const Napi::CallbackInfo& info) {
     Napi::Object out = Napi::Object::New(env);
     out.Set("name", result->name);
     out.Set("ifindex", Napi::Number::New(env, result->ifindex));
+    if (result->fd.valid()) HandOverFd(env, result->fd.get());
     out.Set("fd", Napi::Number::New(env, result->fd.valid() ? result->fd.release() : -1));
     if (!result->replies.empty()) {
       Napi::ArrayBuffer replies = Napi::ArrayBuffer::New(env, result->replies.size());
@@ -205,6 +206,7 @@ Napi::Value TunIoctl(const Napi::CallbackInfo& info) {
 Napi::Value TunClose(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto fd = std::make_shared<UniqueFd>(info[0].As<Napi::Number>().Int32Value());
+  ForgetFd(env, fd->get());
   auto job = std::make_unique<NsJob>();
   job->work = [fd](SysError&) { fd->reset(); };
   return Runner(env).Submit(env, -1, std::move(job));
@@ -214,6 +216,7 @@ Napi::Value TunClose(const Napi::CallbackInfo& info) {
 Napi::Value PacketAttach(const Napi::CallbackInfo& info) {
   if (!info[1].IsFunction()) throw Napi::TypeError::New(info.Env(), "packetAttach(fd, onEvent)");
   int fd = info[0].As<Napi::Number>().Int32Value();
+  ForgetFd(info.Env(), fd);  // the packet thread owns it until it hands it back (kClosed)
   return Napi::Number::New(info.Env(), Packets(info.Env()).Attach(fd, info[1].As<Napi::Function>()));
 }
 

@@ -22,8 +22,9 @@ import { getSystemErrorMap } from 'node:util';
 const systemErrors = getSystemErrorMap();
 
 // libuv names errno 95 ENOTSUP; the kernel (and its docs, and iproute2) say EOPNOTSUPP, the same
-// number on Linux. Netlink users will look for the kernel's name.
-const LINUX_NAMES: Record<number, string> = { 95: 'EOPNOTSUPP' };
+// number on Linux. Netlink users will look for the kernel's name. ERESTART (85) libuv does not name
+// at all; nf_tables answers it to a batch whose generation is stale.
+const LINUX_NAMES: Record<number, string> = { 85: 'ERESTART', 95: 'EOPNOTSUPP' };
 
 /** 'EEXIST' for 17 or -17; 'E<n>' when libuv has no name for it. */
 export function errnoCode(errno: number): string {

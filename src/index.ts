@@ -60,6 +60,14 @@ export type { AddRouteOptions, Nexthop, Route, RouteFilter, RouteProtocol, Route
 export { addNeighbour, removeNeighbour, listNeighbours } from './objects/neighbour';
 export type { Neighbour, NeighbourFilter, NeighbourSpec } from './objects/neighbour';
 export { TunTap, TunQueue } from './objects/tuntap';
+export { Firewall, FirewallRule } from './nft/firewall';
+export type { FirewallOptions } from './nft/firewall';
+export type { ApplyResult } from './nft/apply';
+export type { DesiredRule, FirewallChain, MasqueradeOptions, PortMapOptions, RuleMatch, RuleOptions, SnatOptions } from './nft/recipes';
+export { BatchError } from './netlink/multiplexer';
+export { Conntrack } from './nft/conntrack';
+export type { ConntrackEntry, ConntrackFilter, ConntrackTuple } from './nft/conntrack';
+export type { RulesetChain, RulesetRule, RulesetTable } from './nft/ruleset';
 export type { TunTapOptions, TunTapOpenOptions, PersistentTunTapOptions, TunTapMode } from './objects/tuntap';
 export {
   VnetkitError,

@@ -5,7 +5,7 @@
  *
  * Usage:
  *   node tools/capture-fixture.js <name> [--setup "<shell cmds>"] [--notes "<text>"]
- *        [--out <dir>] -- <command> [args...]
+ *        [--out <dir>] [--protocol N] -- <command> [args...]
  *
  * Everything runs inside a private network + mount namespace
  * (`unshare --net --mount`), never in the host namespace:
@@ -18,8 +18,9 @@
  *      (-e write=/read= prints a hex dump of every byte sent/received; -e raw=all
  *      keeps the syscall lines numeric so fds/flags/return values parse easily).
  *
- * Only traffic on AF_NETLINK/NETLINK_ROUTE sockets (fds returned by
- * socket(0x10, *, 0) in the same process trace, until close()) is kept.
+ * Only traffic on AF_NETLINK sockets of one protocol (NETLINK_ROUTE = 0 unless
+ * --protocol says otherwise, e.g. 12 for NETLINK_NETFILTER; fds returned by
+ * socket(0x10, *, N) in the same process trace, until close()) is kept.
  * recvmsg/recvfrom calls with MSG_PEEK are skipped (iproute2 peeks with
  * MSG_PEEK|MSG_TRUNC to size its buffer; the data is then read again).
  * Each syscall's payload is split into individual netlink messages; bytes after
@@ -35,7 +36,7 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 
 const AF_NETLINK = 16;
-const NETLINK_ROUTE = 0;
+let PROTOCOL = 0; // NETLINK_ROUTE unless --protocol
 const MSG_PEEK = 0x2;
 const TRACE_SET = 'socket,close,sendmsg,recvmsg,sendto,recvfrom';
 const STRACE_ARGS = ['-ff', '-qq', '-X', 'raw', '-e', 'raw=all', '-e', `trace=${TRACE_SET}`,
@@ -65,6 +66,7 @@ function parseArgs(argv) {
     if (a === '--setup') opts.setup = head[++i];
     else if (a === '--notes') opts.notes = head[++i];
     else if (a === '--out') opts.out = head[++i];
+    else if (a === '--protocol') PROTOCOL = Number(head[++i]);
     else if (a.startsWith('--')) usage(`unknown option ${a}`);
     else if (!opts.name) opts.name = a;
     else usage(`unexpected argument ${a}`);
@@ -170,7 +172,7 @@ function extractMessages(events, where) {
     const fd = num(ev.args[0]);
     if (ev.call === 'socket') {
       if (ev.ret >= 0 && num(ev.args[0]) === AF_NETLINK) {
-        if (num(ev.args[2]) === NETLINK_ROUTE) rtnlFds.add(ev.ret);
+        if (num(ev.args[2]) === PROTOCOL) rtnlFds.add(ev.ret);
         else otherNetlink++;
       }
       continue;
@@ -257,9 +259,9 @@ function captureInto(opts, tmp) {
     const { messages: m } = extractMessages(evs, f);
     messages.push(...m);
   }
-  if (messages.length === 0) throw new Error('no NETLINK_ROUTE traffic captured');
+  if (messages.length === 0) throw new Error(`no netlink protocol ${PROTOCOL} traffic captured`);
 
-  const ipV = run('ip', ['-V']).stdout.trim();
+  const ipV = run(PROTOCOL === 12 ? 'nft' : 'ip', [PROTOCOL === 12 ? '--version' : '-V']).stdout.trim();
   const fixture = {
     name: opts.name,
     command: opts.command.map(shQuote).join(' '),
@@ -268,7 +270,7 @@ function captureInto(opts, tmp) {
     kernel: os.release(),
     endianness: 'LE',
     capturedWith: `unshare --net --mount -- bash -c '<setup>; strace -o <prefix> ${STRACE_ARGS.join(' ')} -- <command>'` +
-      ' (tools/capture-fixture.js; only NETLINK_ROUTE fds kept, MSG_PEEK reads skipped)',
+      ` (tools/capture-fixture.js; only netlink protocol ${PROTOCOL} fds kept, MSG_PEEK reads skipped)`,
     exitCode,
     stdout: r.stdout,
     stderr,

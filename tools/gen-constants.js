@@ -26,6 +26,8 @@ const INCLUDES = [
   'linux/if_link.h', 'linux/if_addr.h', 'linux/neighbour.h', 'linux/if_tun.h', 'linux/veth.h',
   'linux/if_bridge.h', 'linux/net_namespace.h', 'linux/if_arp.h', 'linux/sockios.h', 'linux/icmpv6.h',
   'linux/if_tunnel.h', 'linux/if_bonding.h', 'linux/if_ether.h', 'linux/if_vlan.h', 'linux/in.h', 'asm/byteorder.h',
+  'linux/netfilter.h', 'linux/netfilter/nfnetlink.h', 'linux/netfilter/nf_tables.h', 'linux/netfilter/nf_nat.h',
+  'linux/netfilter/nfnetlink_conntrack.h', 'linux/netfilter/nf_conntrack_common.h',
 ];
 // Names whose header value is a byte-swapped macro (not an integer constant expression for the
 // compile-time check); evaluated through __be16_to_cpu instead. Filled from `be16` selectors.
@@ -102,6 +104,30 @@ const GROUPS = [
       { prefix: 'TUNSET', headers: ['linux/if_tun.h'] },
       { prefix: 'TUNGET', headers: ['linux/if_tun.h'] },
       { names: ['TUN_TYPE_MASK', 'TUN_PKT_STRIP'] },
+    ],
+  },
+  {
+    file: 'src/nft/constants.ts',
+    selectors: [
+      { prefix: 'NFNL_', headers: ['linux/netfilter/nfnetlink.h'] },
+      { prefix: 'NFNLGRP_', headers: ['linux/netfilter/nfnetlink.h'] },
+      { names: ['NFNETLINK_V0', 'NETLINK_NETFILTER'] },
+      { prefix: 'NFT_', headers: ['linux/netfilter/nf_tables.h'] },
+      { prefix: 'NFTA_', headers: ['linux/netfilter/nf_tables.h'] },
+      { prefix: 'NFPROTO_', headers: ['linux/netfilter.h'] },
+      { prefix: 'NF_INET_', headers: ['linux/netfilter.h'] },
+      { names: ['NF_DROP', 'NF_ACCEPT', 'NF_STOLEN', 'NF_QUEUE', 'NF_REPEAT', 'NF_STOP'] },
+      { prefix: 'NF_NAT_RANGE_', headers: ['linux/netfilter/nf_nat.h'] },
+      { names: ['AF_UNSPEC', 'AF_INET', 'AF_INET6', 'IPPROTO_TCP', 'IPPROTO_UDP', 'IPPROTO_ICMP', 'IPPROTO_ICMPV6', 'IPPROTO_SCTP'] },
+    ],
+  },
+  {
+    file: 'src/nft/conntrack-constants.ts',
+    selectors: [
+      { prefix: 'IPCTNL_MSG_', headers: ['linux/netfilter/nfnetlink_conntrack.h'] },
+      { prefix: 'CTA_', headers: ['linux/netfilter/nfnetlink_conntrack.h'] },
+      { prefix: 'IPS_', headers: ['linux/netfilter/nf_conntrack_common.h'] },
+      { names: ['NFNL_SUBSYS_CTNETLINK', 'AF_INET', 'AF_INET6', 'IPPROTO_TCP', 'IPPROTO_UDP', 'IPPROTO_ICMP', 'IPPROTO_ICMPV6', 'IPPROTO_SCTP'] },
     ],
   },
 ];

@@ -44,6 +44,8 @@ export interface NativeBinding {
   runnerStats(): { retired: number };
   /** Closes an fd the addon handed to JS (a namespace it made); the environment's teardown closes those JS never did. */
   closeFd(fd: number): void;
+  /** Forgets an fd the addon handed to JS, now owned by something that closes it (a Node socket). */
+  releaseFd(fd: number): void;
   /**
    * Tests only (needs VNETKIT_FAULT_INJECTION=1): invocations nth .. nth+times-1 of `site`, counted
    * from the first arming since a reset, fail with `errno` (positive).

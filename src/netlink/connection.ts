@@ -9,7 +9,7 @@ import { ClosedError, errnoCode, ExtAck, NetlinkError } from '../errors';
 import { IO_CLOSED, IO_DATA, IO_ERROR, IoEventBatch, native } from '../native/binding';
 import { NETLINK_ROUTE } from './constants';
 import { NlMsg, RequestBuilder } from './message';
-import { Multiplexer, Reply, RequestOptions } from './multiplexer';
+import { BatchOp, Multiplexer, Reply, RequestOptions } from './multiplexer';
 
 const connections = new Map<number, Connection>();
 // Sockets whose close the I/O thread has not confirmed yet. Their fd number may already belong to a
@@ -70,6 +70,8 @@ export interface ConnectionOptions {
   /** Multicast groups (event sockets). */
   groups?: number[];
   rcvbuf?: number;
+  /** Send buffer (SO_SNDBUFFORCE as root): a batch goes out as one datagram, which must fit in it. */
+  sndbuf?: number;
   /** Human name of the namespace for error messages. */
   label?: string;
   onEvent?: (msg: NlMsg) => void;
@@ -107,6 +109,7 @@ export class Connection {
     const sockOpts: Parameters<typeof n.openNetlink>[1] = { protocol: opts.protocol ?? NETLINK_ROUTE };
     if (opts.groups) sockOpts.groups = opts.groups;
     if (opts.rcvbuf) sockOpts.rcvbuf = opts.rcvbuf;
+    if (opts.sndbuf) sockOpts.sndbuf = opts.sndbuf;
     const s = await n.openNetlink(opts.nsFd ?? -1, sockOpts);
     const conn = new Connection(s.fd, s.portId, opts);
     connections.set(s.fd, conn);
@@ -126,6 +129,14 @@ export class Connection {
     // close, a send that throws inside mux.request) already ends in updateRef(). A finally per
     // request was two more promises and a closure for each of a burst's thousand requests.
     const p = this.mux.request(builder, opts);
+    this.updateRef();
+    return p;
+  }
+
+  /** Sends a batch (see Multiplexer.batch) and resolves with each message's echoed replies. */
+  batch(begin: RequestBuilder, ops: readonly BatchOp[], end: RequestBuilder): Promise<NlMsg[][]> {
+    if (this.closing) return Promise.reject(new ClosedError(`netlink socket of ${this.label}`));
+    const p = this.mux.batch(begin, ops, end);
     this.updateRef();
     return p;
   }

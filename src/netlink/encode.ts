@@ -120,7 +120,7 @@ export function encodeAttrs(set: AttrSet, values: Values, w: Writer, path = ''):
 }
 
 function defaultFlags(spec: AttrSpec): number {
-  return spec.type === 'nest' && spec.nestedFlag ? NLA_F_NESTED : 0;
+  return (spec.type === 'nest' || spec.type === 'sub-message') && spec.nestedFlag ? NLA_F_NESTED : 0;
 }
 
 function emitRaw(w: Writer, type: number, raw: Uint8Array): void {

@@ -9,7 +9,7 @@
 //   times, then fails with DumpInterruptedError carrying the last, possibly inconsistent, result.
 // - Messages nobody asked for (seq 0, unknown seq) go to the event callback.
 
-import { DumpInterruptedError, ExtAck, NetlinkError } from '../errors';
+import { DumpInterruptedError, ExtAck, NetlinkError, VnetkitError } from '../errors';
 import { NLM_F_ACK, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN } from './constants';
 import { ackError, parseDone, parseError } from './extack';
 import { NlMsg, parseDatagram, RequestBuilder } from './message';
@@ -49,6 +49,44 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+/**
+ * A transaction of several messages sent in one datagram (nfnetlink: BATCH_BEGIN, the messages,
+ * BATCH_END). Only the last inner message asks for an ACK: the kernel walks the whole batch before
+ * answering, queues an error for each message that failed and the ACK last, so by the time that
+ * ACK (or its error) arrives every answer of the batch has. An error on the BEGIN marker (a stale
+ * generation, ERESTART; a malformed batch) means nothing inside was even tried.
+ */
+interface PendingBatch {
+  seqs: number[]; // begin, messages..., end
+  ops: BatchOp[];
+  replies: NlMsg[][]; // per inner message: echoes (NLM_F_ECHO)
+  errors: { index: number; error: Error }[];
+  resolve: (r: NlMsg[][]) => void;
+  reject: (e: Error) => void;
+}
+
+export interface BatchOp {
+  builder: RequestBuilder;
+  opts: RequestOptions;
+}
+
+/** A batch whose messages the kernel refused: nothing of it was applied. `code` is the first refusal's. */
+export class BatchError extends VnetkitError {
+  override name = 'BatchError';
+  constructor(
+    /** Each refused message: its index in the batch and its NetlinkError. */
+    readonly failures: readonly { index: number; error: Error }[],
+    readonly size: number,
+  ) {
+    super(
+      failures.length === 1
+        ? `${failures[0]!.error.message} (message ${failures[0]!.index + 1} of a batch of ${size}; nothing in the batch was applied)`
+        : `${failures.length} of ${size} messages of a batch were refused, so none was applied; the first: ${failures[0]!.error.message}`,
+      (failures[0]!.error as { code?: string }).code ?? 'EINVAL',
+    );
+  }
+}
+
 export interface MultiplexerOptions {
   /** Requests in flight before further ones wait (bounds memory, not correctness). */
   window?: number;
@@ -64,6 +102,7 @@ export class Multiplexer {
   private dumpActive: Pending | undefined;
   private inFlight = 0;
   private closedWith: Error | undefined;
+  private readonly batches = new Map<number, PendingBatch>();
   private readonly window: number;
 
   constructor(
@@ -78,7 +117,65 @@ export class Multiplexer {
 
   /** Requests not yet answered (in flight or waiting). */
   get size(): number {
-    return this.pending.size + this.waiting.length + this.dumpQueue.length;
+    return this.pending.size + this.waiting.length + this.dumpQueue.length + this.batches.size;
+  }
+
+  /**
+   * Sends `begin`, `ops` and `end` as one datagram and resolves with each op's echoed messages once
+   * the kernel has answered the whole batch; rejects with the BEGIN marker's NetlinkError (ERESTART:
+   * the generation changed; nothing was tried) or a BatchError listing every refused message.
+   */
+  batch(begin: RequestBuilder, ops: readonly BatchOp[], end: RequestBuilder): Promise<NlMsg[][]> {
+    if (this.closedWith) return Promise.reject(this.closedWith);
+    if (ops.length === 0) return Promise.resolve([]);
+    return new Promise<NlMsg[][]>((resolve, reject) => {
+      const seqs = [begin, ...ops.map((o) => o.builder), end].map(() => this.nextSeq());
+      const b: PendingBatch = { seqs, ops: [...ops], replies: ops.map(() => []), errors: [], resolve, reject };
+      begin.flags |= NLM_F_REQUEST;
+      end.flags |= NLM_F_REQUEST;
+      ops.forEach((o, i) => (o.builder.flags |= NLM_F_REQUEST | (i === ops.length - 1 ? NLM_F_ACK : 0)));
+      // Each builder's bytes live in a shared slab until the next request is built: copied out.
+      const parts = [begin, ...ops.map((o) => o.builder), end].map((builder, i) => Uint8Array.from(builder.finish(seqs[i]!, this.portId)));
+      const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      parts.reduce((at, p) => (bytes.set(p, at), at + p.length), 0);
+      for (const seq of seqs) this.batches.set(seq, b);
+      try {
+        this.send(bytes, seqs[0]!);
+      } catch (e) {
+        this.endBatch(b);
+        reject(e as Error);
+      }
+    });
+  }
+
+  private endBatch(b: PendingBatch): void {
+    for (const seq of b.seqs) this.batches.delete(seq);
+  }
+
+  private handleBatchMessage(b: PendingBatch, msg: NlMsg): void {
+    // Sequence numbers of a batch are consecutive (unless they wrapped past 0, which is skipped).
+    const guess = (msg.seq - b.seqs[0]!) >>> 0;
+    const index = (b.seqs[guess] === msg.seq ? guess : b.seqs.indexOf(msg.seq)) - 1; // -1: the BEGIN marker
+    if (msg.type !== NLMSG_ERROR) {
+      if (index >= 0 && index < b.ops.length) b.replies[index]!.push(msg);
+      return;
+    }
+    const { error, extack } = parseError(msg);
+    const op = index >= 0 && index < b.ops.length ? b.ops[index]! : undefined;
+    if (error !== 0) {
+      const err = op
+        ? this.makeError({ seq: msg.seq, builder: op.builder, opts: op.opts } as Pending, error, extack)
+        : ackError(error, extack, { op: 'NFNL_MSG_BATCH_BEGIN', describe: `a batch of ${b.ops.length} messages`, seq: msg.seq, spans: () => [] });
+      if (!op) {
+        this.endBatch(b);
+        return b.reject(err);
+      }
+      b.errors.push({ index, error: err });
+    }
+    if (index !== b.ops.length - 1) return;
+    this.endBatch(b);
+    if (b.errors.length) b.reject(new BatchError(b.errors, b.ops.length));
+    else b.resolve(b.replies);
   }
 
   private nextSeq(): number {
@@ -140,6 +237,8 @@ export class Multiplexer {
   }
 
   private handleMessage(msg: NlMsg): void {
+    const b = msg.seq !== 0 && this.batches.size ? this.batches.get(msg.seq) : undefined;
+    if (b && (msg.pid === 0 || msg.pid === this.portId)) return this.handleBatchMessage(b, msg);
     const p = msg.seq !== 0 ? this.pending.get(msg.seq) : undefined;
     if (!p || (msg.pid !== 0 && msg.pid !== this.portId)) {
       if (msg.type !== NLMSG_NOOP) this.options.onEvent?.(msg);
@@ -182,6 +281,11 @@ export class Multiplexer {
 
   /** A send for `seq` failed in the I/O thread (sendmsg errno). */
   failRequest(seq: number, err: Error): void {
+    const b = this.batches.get(seq);
+    if (b) {
+      this.endBatch(b);
+      return b.reject(err);
+    }
     const p = this.pending.get(seq);
     if (!p) return;
     this.finish(p);
@@ -191,6 +295,9 @@ export class Multiplexer {
   /** Fails everything pending (socket closed or replies lost) and refuses new requests if final. */
   failAll(err: Error, final: boolean): void {
     if (final) this.closedWith = err;
+    const batches = new Set(this.batches.values());
+    this.batches.clear();
+    for (const b of batches) b.reject(err);
     const all = [...this.pending.values(), ...this.waiting, ...this.dumpQueue];
     this.pending.clear();
     this.waiting.length = 0;

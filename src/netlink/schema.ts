@@ -60,6 +60,8 @@ export interface SubMessageAttr extends Common {
   type: 'sub-message';
   selector: string;
   variants: () => Readonly<Record<string, AttrSet>>;
+  /** Set NLA_F_NESTED when encoding (nf_tables expression data, as nft sends it). */
+  nestedFlag?: boolean;
 }
 
 export type AttrSpec =

@@ -36,7 +36,10 @@ export function createServerIn(ns: Namespace, options: net.ServerOpts = {}, onCo
       const port = validatePort(o.port === undefined ? 0 : o.port, 'port', true);
       resolve(native().socketIn(ns.assertOpen(), family(host), c.SOCK_STREAM, host, port));
     })
-      .then(({ fd }) => plainListen({ fd, ...(o.backlog !== undefined ? { backlog: o.backlog } : {}) }, cb))
+      .then(({ fd }) => {
+        native().releaseFd(fd); // Node's now: it closes it
+        return plainListen({ fd, ...(o.backlog !== undefined ? { backlog: o.backlog } : {}) }, cb);
+      })
       .catch((e: unknown) => server.emit('error', e));
     return server;
   };
@@ -56,17 +59,32 @@ export function listenIn(ns: Namespace, options: { port?: number; host?: string;
 }
 
 /** Connects to host:port from inside the namespace; resolves with the connected socket. */
-export async function connectIn(ns: Namespace, options: { port: number; host: string }): Promise<net.Socket> {
+export async function connectIn(ns: Namespace, options: { port: number; host: string; timeout?: number }): Promise<net.Socket> {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', options, 'expected { port, host }');
   const port = validatePort(options.port, 'port', false);
   hostArg(options.host, 'host');
+  const timeout = options.timeout;
+  if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout))) {
+    throw new InvalidArgumentError('timeout', timeout, 'expected a number of milliseconds > 0');
+  }
   const c = native().socketConstants;
   const { fd } = await native().socketIn(ns.assertOpen(), family(options.host), c.SOCK_STREAM, null, 0);
   return new Promise((resolve, reject) => {
     const socket = new net.Socket({ fd, readable: true, writable: true });
-    socket.once('error', reject);
+    native().releaseFd(fd); // Node's now: it closes it
+    // A SYN nobody answers is retried for minutes: with a timeout, give up and close the socket.
+    const timer = timeout === undefined ? undefined : setTimeout(() => {
+      const e = Object.assign(new Error(`connect ETIMEDOUT ${options.host}:${port} (after ${timeout} ms)`), { code: 'ETIMEDOUT', errno: -110, syscall: 'connect' });
+      socket.destroy(e);
+    }, timeout);
+    const failed = (e: Error) => {
+      clearTimeout(timer);
+      reject(e);
+    };
+    socket.once('error', failed);
     socket.connect(port, options.host, () => {
-      socket.off('error', reject);
+      clearTimeout(timer);
+      socket.off('error', failed);
       resolve(socket);
     });
   });
@@ -82,6 +100,7 @@ export async function udpIn(ns: Namespace, options: { type?: 'udp4' | 'udp6'; po
   const address = options.address ?? (type === 'udp6' ? '::' : '0.0.0.0');
   const { fd } = await native().socketIn(ns.assertOpen(), type === 'udp6' ? c.AF_INET6 : c.AF_INET, c.SOCK_DGRAM, address, port);
   const socket = dgram.createSocket(type);
+  native().releaseFd(fd); // Node's now (bound below): it closes it
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
     socket.bind({ fd }, () => {
@@ -101,8 +120,8 @@ declare module './namespace' {
     createServer(options?: net.ServerOpts, onConnection?: (socket: net.Socket) => void): net.Server;
     /** Listens inside this namespace (port 0: any free port); resolves once listening. */
     listen(options: { port?: number; host?: string; backlog?: number }, onConnection?: (socket: net.Socket) => void): Promise<net.Server>;
-    /** Opens a TCP connection from inside this namespace. */
-    connect(options: { port: number; host: string }): Promise<net.Socket>;
+    /** Opens a TCP connection from inside this namespace; `timeout` (ms) gives up and closes the socket. */
+    connect(options: { port: number; host: string; timeout?: number }): Promise<net.Socket>;
     /** A UDP socket bound inside this namespace. */
     createUdpSocket(options?: { type?: 'udp4' | 'udp6'; port?: number; address?: string }): Promise<dgram.Socket>;
   }
@@ -115,7 +134,7 @@ Namespace.prototype.createServer = function (this: Namespace, options?: net.Serv
 Namespace.prototype.listen = function (this: Namespace, options: { port?: number; host?: string; backlog?: number }, onConnection?: (socket: net.Socket) => void) {
   return listenIn(this, options, onConnection);
 };
-Namespace.prototype.connect = function (this: Namespace, options: { port: number; host: string }) {
+Namespace.prototype.connect = function (this: Namespace, options: { port: number; host: string; timeout?: number }) {
   return connectIn(this, options);
 };
 Namespace.prototype.createUdpSocket = function (this: Namespace, options?: { type?: 'udp4' | 'udp6'; port?: number; address?: string }) {

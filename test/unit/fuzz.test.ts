@@ -12,12 +12,19 @@ import { linkMessage } from '../../src/rtnl/link-attrs';
 import { linkInfoAttrs, linkKinds, linkSlaveKinds } from '../../src/rtnl/link-info';
 import { DecodeError } from '../../src/errors';
 import { kindDrivers } from '../../src/rtnl/kinds';
+import { chainAttrs, expressionAttrs, expressionKinds, ruleAttrs, tableAttrs } from '../../src/nft/schema';
+import { renderRule } from '../../src/nft/render';
 
 const sets: [string, AttrSet][] = [
   ['link', linkMessage.attrs],
   ['linkinfo', linkInfoAttrs],
   ...Object.entries(linkKinds).map(([k, s]) => [`kind ${k}`, s] as [string, AttrSet]),
   ...Object.entries(linkSlaveKinds).map(([k, s]) => [`slave kind ${k}`, s] as [string, AttrSet]),
+  ['nft table', tableAttrs],
+  ['nft chain', chainAttrs],
+  ['nft rule', ruleAttrs],
+  ['nft expression', expressionAttrs],
+  ...Object.entries(expressionKinds).map(([k, s]) => [`nft expression ${k}`, s] as [string, AttrSet]),
 ];
 
 /** Random TLV streams whose type ids hit the schema's real ids most of the time. */
@@ -119,6 +126,25 @@ describe.each(Object.values(kindDrivers).filter((d) => d.schema).map((d) => [d.k
         expect(typeof driver.decode(data)).toBe('object');
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('fuzz nft rendering', () => {
+  test('any decodable expression list renders without throwing', () => {
+    fc.assert(
+      fc.property(tlvStream(ruleAttrs), (bytes) => {
+        let attrs;
+        try {
+          attrs = decodeAttrs(ruleAttrs, bytes);
+        } catch (e) {
+          if (e instanceof DecodeError) return;
+          throw e;
+        }
+        const elem = ((attrs.expressions as { elem?: unknown[] } | undefined)?.elem ?? []) as never;
+        expect(typeof renderRule(elem, 'inet')).toBe('string');
+      }),
+      { numRuns: 2000 },
     );
   });
 });
