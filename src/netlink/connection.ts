@@ -6,10 +6,11 @@
 // (ioRef) only while it has requests pending or a subscription open.
 
 import { ClosedError, errnoCode, ExtAck, NetlinkError } from '../errors';
-import { IO_CLOSED, IO_DATA, IO_ERROR, IoEventBatch, native } from '../native/binding';
+import { IO_CLOSED, IO_DATA, IO_ERROR, IoEventBatch } from '../native/binding';
 import { NETLINK_ROUTE } from './constants';
 import { NlMsg, RequestBuilder } from './message';
 import { BatchOp, Multiplexer, Reply, RequestOptions } from './multiplexer';
+import { transport, Transport } from './transport';
 
 const connections = new Map<number, Connection>();
 // Sockets whose close the I/O thread has not confirmed yet. Their fd number may already belong to a
@@ -17,6 +18,7 @@ const connections = new Map<number, Connection>();
 // fd go to the closing connection until that IO_CLOSED arrives.
 const closingConnections = new Map<number, Connection>();
 let client = 0; // our id with the native I/O thread, registered on first use
+let clientOf: Transport | undefined; // the transport that id belongs to
 const resolved = Promise.resolve();
 
 // Events are handled a few at a time: each reply resolves a promise whose continuation (decoding a
@@ -92,7 +94,7 @@ export class Connection {
   private outgoing: Uint8Array[] = [];
   private outgoingTokens: number[] = [];
 
-  private constructor(fd: number, portId: number, opts: ConnectionOptions) {
+  private constructor(fd: number, portId: number, opts: ConnectionOptions, private readonly io: Transport) {
     this.fd = fd;
     this.portId = portId;
     this.label = opts.label ?? 'this namespace';
@@ -104,14 +106,17 @@ export class Connection {
 
   /** Opens a socket in the given namespace (on the namespace thread) and attaches it to the I/O thread. */
   static async open(opts: ConnectionOptions = {}): Promise<Connection> {
-    const n = native();
-    if (!client) client = n.ioStart(dispatch);
+    const n = transport();
+    if (!client || clientOf !== n) {
+      client = n.ioStart(dispatch);
+      clientOf = n;
+    }
     const sockOpts: Parameters<typeof n.openNetlink>[1] = { protocol: opts.protocol ?? NETLINK_ROUTE };
     if (opts.groups) sockOpts.groups = opts.groups;
     if (opts.rcvbuf) sockOpts.rcvbuf = opts.rcvbuf;
     if (opts.sndbuf) sockOpts.sndbuf = opts.sndbuf;
     const s = await n.openNetlink(opts.nsFd ?? -1, sockOpts);
-    const conn = new Connection(s.fd, s.portId, opts);
+    const conn = new Connection(s.fd, s.portId, opts, n);
     connections.set(s.fd, conn);
     n.ioAttach(s.fd, client);
     if (opts.groups?.length) conn.subscribe(true);
@@ -159,7 +164,7 @@ export class Connection {
     this.outgoingTokens = [];
     if (this.closing) return; // close() has failed them already, and the fd may be another socket's now
     try {
-      native().ioSend(this.fd, requests, tokens);
+      this.io.ioSend(this.fd, requests, tokens);
     } catch (e) {
       for (const t of tokens) this.mux.failRequest(t, e as Error);
       this.updateRef();
@@ -176,8 +181,8 @@ export class Connection {
     const want = this.awaitingClose || (!this.closing && (this.mux.size > 0 || this.subscribed));
     if (want === this.refed) return;
     this.refed = want;
-    if (want) native().ioRef();
-    else native().ioUnref();
+    if (want) this.io.ioRef();
+    else this.io.ioUnref();
   }
 
   /** @internal */
@@ -218,7 +223,7 @@ export class Connection {
       this.awaitingClose = true;
       this.mux.failAll(new ClosedError(`netlink socket of ${this.label}`), true);
       this.updateRef();
-      native().ioClose(this.fd);
+      this.io.ioClose(this.fd);
     }
     return this.closing;
   }
