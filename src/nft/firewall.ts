@@ -12,14 +12,15 @@ import { BatchError, BatchOp } from '../netlink/multiplexer';
 import { Namespace, namespaceArg } from '../objects/namespace';
 import * as C from './constants';
 import * as X from './expr';
-import * as R from './recipes';
 import { ApplyResult, applyOwner } from './apply';
+import * as R from './recipes';
 import { BASE_CHAINS, DesiredRule, MasqueradeOptions, PortMapOptions, RuleOptions, SnatOptions } from './recipes';
 import { batchMarker, commentOf, commentUserdata, FAMILIES, MAX_COMMENT, nftMsgName, nftRequest, pickNft, readExpressions } from './messages';
-
-const RULE_SUMMARY = { chain: true, handle: true, userdata: true } as const;
 import { renderRule } from './render';
 import { readRuleset } from './ruleset';
+
+/** What a listing decodes of each rule at once; its expressions wait until asked for. */
+const RULE_SUMMARY = { chain: true, handle: true, userdata: true } as const;
 
 export interface FirewallOptions {
   /** Table name (default 'vnetkit'). */
@@ -127,14 +128,17 @@ export class Firewall {
     return { name: this.table, flags: this.lifetime === 'process' ? C.NFT_TABLE_F_OWNER : 0 };
   }
 
-  /** The table and its base chains, made the first time anything is written (NEWTABLE/NEWCHAIN are idempotent). */
-  /** @internal */
+  /**
+   * @internal The table and its base chains, sent with the first write of this handle (NEWTABLE and
+   * NEWCHAIN without EXCL are idempotent). No policy: on a chain that exists, NEWCHAIN would reset
+   * the one another handle set (`setPolicy`); a new base chain starts at accept anyway.
+   */
   setupOps(): BatchOp[] {
     const fam = FAMILIES.inet;
     const ops: BatchOp[] = [{ builder: nftRequest(C.NFT_MSG_NEWTABLE, fam, 0, this.tableAttrs()), opts: { op: 'NFT_MSG_NEWTABLE', describe: `add table inet ${this.table}` } }];
     for (const [name, c] of Object.entries(BASE_CHAINS)) {
       ops.push({
-        builder: nftRequest(C.NFT_MSG_NEWCHAIN, fam, NLM_F_CREATE, { table: this.table, name, type: c.type, policy: C.NF_ACCEPT, hook: { hooknum: c.hook, priority: c.priority } }),
+        builder: nftRequest(C.NFT_MSG_NEWCHAIN, fam, NLM_F_CREATE, { table: this.table, name, type: c.type, hook: { hooknum: c.hook, priority: c.priority } }),
         opts: { op: 'NFT_MSG_NEWCHAIN', describe: `add chain inet ${this.table} ${name} (${c.type}, priority ${c.priority})` },
       });
     }

@@ -106,6 +106,22 @@ describeKernel('Firewall (nf_tables over netlink)', () => {
     }
   });
 
+  test('a policy set by one handle survives another handle writing to the table', async () => {
+    const name = uniqueName('fw');
+    const ns = await Namespace.create(name);
+    try {
+      const a = await Firewall.open(ns);
+      await a.setPolicy('forward', 'drop');
+      const b = await Firewall.open(ns);
+      await b.masquerade({ source: '10.5.0.0/24' });
+      expect(nft(name, 'list', 'chain', 'inet', 'vnetkit', 'forward')).toContain('policy drop;');
+      expect(nft(name, 'list', 'chain', 'inet', 'vnetkit', 'input')).toContain('policy accept;');
+      await Promise.all([a.close(), b.close()]);
+    } finally {
+      await ns.delete();
+    }
+  });
+
   test('bad input is refused before the kernel', async () => {
     const ns = await Namespace.create();
     try {
