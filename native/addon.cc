@@ -24,7 +24,8 @@ struct Addon {
   std::unordered_set<int> handed_fds;  // main thread only
 
   ~Addon() {
-    // Threads first: a job finishing now could otherwise still hand an fd over.
+    // Threads first: their own fds (sockets, ports) are theirs to close; what is left here is
+    // what JS held.
     runner.reset();
     io.reset();
     packets.reset();

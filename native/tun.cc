@@ -216,8 +216,9 @@ Napi::Value TunClose(const Napi::CallbackInfo& info) {
 Napi::Value PacketAttach(const Napi::CallbackInfo& info) {
   if (!info[1].IsFunction()) throw Napi::TypeError::New(info.Env(), "packetAttach(fd, onEvent)");
   int fd = info[0].As<Napi::Number>().Int32Value();
-  ForgetFd(info.Env(), fd);  // the packet thread owns it until it hands it back (kClosed)
-  return Napi::Number::New(info.Env(), Packets(info.Env()).Attach(fd, info[1].As<Napi::Function>()));
+  uint32_t port = Packets(info.Env()).Attach(fd, info[1].As<Napi::Function>());
+  ForgetFd(info.Env(), fd);  // the packet thread owns it now, until it hands it back (kClosed)
+  return Napi::Number::New(info.Env(), port);
 }
 
 Napi::Value PacketRead(const Napi::CallbackInfo& info) {

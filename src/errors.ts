@@ -14,6 +14,7 @@
 //   ├── TunTapError                   a TUN/TAP operation failed (errno, syscall, reason)
 //   ├── NetnsImmutableError           the device cannot change namespace (lo, bridges, ...)
 //   ├── DumpInterruptedError          a dump kept being interrupted (partial)
+//   ├── BatchError                    an nf_tables batch the kernel refused, none of it applied (failures)
 //   ├── DecodeError / EncodeError     bytes that do not parse / values that cannot be encoded (path)
 //   └── ClosedError                   a handle used after close()
 
@@ -320,5 +321,22 @@ export class SysctlError extends InvalidArgumentError {
     this.reason = init.reason;
     this.key = init.key;
     this.path = init.path;
+  }
+}
+
+/** A batch whose messages the kernel refused: nothing of it was applied. `code` is the first refusal's. */
+export class BatchError extends VnetkitError {
+  override name = 'BatchError';
+  constructor(
+    /** Each refused message: its index in the batch and its NetlinkError. */
+    readonly failures: readonly { index: number; error: Error }[],
+    readonly size: number,
+  ) {
+    super(
+      failures.length === 1
+        ? `${failures[0]!.error.message} (message ${failures[0]!.index + 1} of a batch of ${size}; nothing in the batch was applied)`
+        : `${failures.length} of ${size} messages of a batch were refused, so none was applied; the first: ${failures[0]!.error.message}`,
+      (failures[0]!.error as { code?: string }).code ?? 'EINVAL',
+    );
   }
 }

@@ -64,7 +64,7 @@ export { Firewall, FirewallRule } from './nft/firewall';
 export type { FirewallOptions } from './nft/firewall';
 export type { ApplyResult } from './nft/apply';
 export type { DesiredRule, FirewallChain, MasqueradeOptions, PortMapOptions, RuleMatch, RuleOptions, SnatOptions } from './nft/recipes';
-export { BatchError } from './netlink/multiplexer';
+
 export { Conntrack } from './nft/conntrack';
 export type { ConntrackEntry, ConntrackFilter, ConntrackTuple } from './nft/conntrack';
 export type { RulesetChain, RulesetRule, RulesetTable } from './nft/ruleset';
@@ -84,6 +84,7 @@ export {
   NamespaceError,
   TunTapError,
   SysctlError,
+  BatchError,
 } from './errors';
 export type { ExtAck, TunTapFailure, SysctlFailure } from './errors';
 

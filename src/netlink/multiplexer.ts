@@ -9,7 +9,7 @@
 //   times, then fails with DumpInterruptedError carrying the last, possibly inconsistent, result.
 // - Messages nobody asked for (seq 0, unknown seq) go to the event callback.
 
-import { DumpInterruptedError, ExtAck, NetlinkError, VnetkitError } from '../errors';
+import { BatchError, DumpInterruptedError, ExtAck, NetlinkError } from '../errors';
 import { NLM_F_ACK, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN } from './constants';
 import { ackError, parseDone, parseError } from './extack';
 import { NlMsg, parseDatagram, RequestBuilder } from './message';
@@ -68,23 +68,6 @@ interface PendingBatch {
 export interface BatchOp {
   builder: RequestBuilder;
   opts: RequestOptions;
-}
-
-/** A batch whose messages the kernel refused: nothing of it was applied. `code` is the first refusal's. */
-export class BatchError extends VnetkitError {
-  override name = 'BatchError';
-  constructor(
-    /** Each refused message: its index in the batch and its NetlinkError. */
-    readonly failures: readonly { index: number; error: Error }[],
-    readonly size: number,
-  ) {
-    super(
-      failures.length === 1
-        ? `${failures[0]!.error.message} (message ${failures[0]!.index + 1} of a batch of ${size}; nothing in the batch was applied)`
-        : `${failures.length} of ${size} messages of a batch were refused, so none was applied; the first: ${failures[0]!.error.message}`,
-      (failures[0]!.error as { code?: string }).code ?? 'EINVAL',
-    );
-  }
 }
 
 export interface MultiplexerOptions {

@@ -45,21 +45,26 @@ async function generation(conn: Connection): Promise<number> {
 
 export async function applyOwner(t: ApplyTarget, desired: readonly DesiredRule[], owner: string): Promise<ApplyResult> {
   const specs = desired.flatMap(desiredRules);
-  const key = (chain: string, text: string) => `${chain}\n${text}`;
   for (let attempt = 1; ; attempt++) {
     const genid = await generation(t.conn);
-    const existing = new Map<string, { chain: string; handle: bigint }[]>();
-    for (const r of await t.dumpRules(owner)) {
-      const k = key(r.chain, r.text);
-      existing.set(k, [...(existing.get(k) ?? []), r]);
-    }
+    // Per chain, in order: the rules already there that begin the desired list stay; from the
+    // first difference on, the owner's rules are deleted and the rest of the list appended. A
+    // chain is read top to bottom, so keeping a matching rule out of its place would change what
+    // the chain does (an accept moved behind a drop).
+    const current = new Map<string, { chain: string; handle: bigint; text: string }[]>();
+    for (const r of await t.dumpRules(owner)) current.set(r.chain, [...(current.get(r.chain) ?? []), r]);
+    const wanted = new Map<string, RuleSpec[]>();
+    for (const s of specs) wanted.set(s.chain, [...(wanted.get(s.chain) ?? []), s]);
     const adds: RuleSpec[] = [];
-    for (const s of specs) {
-      const same = existing.get(key(s.chain, renderRule(s.expressions, 'inet', owner, { counters: false })));
-      if (same?.length) same.shift();
-      else adds.push(s);
+    const deletes: { chain: string; handle: bigint }[] = [];
+    for (const chain of new Set([...current.keys(), ...wanted.keys()])) {
+      const have = current.get(chain) ?? [];
+      const want = wanted.get(chain) ?? [];
+      let same = 0;
+      while (same < have.length && same < want.length && have[same]!.text === renderRule(want[same]!.expressions, 'inet', owner, { counters: false })) same++;
+      deletes.push(...have.slice(same));
+      adds.push(...want.slice(same));
     }
-    const deletes = [...existing.values()].flat();
     if (!adds.length && !deletes.length) return { added: 0, removed: 0, attempts: attempt };
     const ops: BatchOp[] = t.ready ? [] : t.setupOps();
     for (const d of deletes) {

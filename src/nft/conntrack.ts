@@ -88,7 +88,7 @@ export interface ConntrackFilter {
   destination?: string;
   sourcePort?: number;
   destinationPort?: number;
-  /** Destination of the reply direction: after DNAT, the address the connection really goes to. */
+  /** Source of the reply direction: after DNAT, the address the connection really goes to. */
   replySource?: string;
   mark?: number;
 }
@@ -134,6 +134,7 @@ function checkFilter(f: ConntrackFilter): void {
     if (!known.includes(k)) throw new InvalidArgumentError('filter', `{ ${k}: ... }`, `unknown key "${k}"; the keys are ${known.join(', ')}`);
     if ((f as Record<string, unknown>)[k] === undefined) throw new InvalidArgumentError(`filter.${k}`, undefined, 'a key that is given must have a value');
   }
+  if (f.family !== undefined && f.family !== 'ipv4' && f.family !== 'ipv6') throw new InvalidArgumentError('filter.family', f.family, "expected 'ipv4' or 'ipv6'");
   if (f.protocol !== undefined && !(f.protocol in PROTOCOLS)) throw new InvalidArgumentError('filter.protocol', f.protocol, `expected one of ${Object.keys(PROTOCOLS).join(', ')}`);
   for (const k of ['source', 'destination', 'replySource'] as const) if (f[k] !== undefined) parseIp(f[k]!, `filter.${k}`);
   for (const k of ['sourcePort', 'destinationPort'] as const) {

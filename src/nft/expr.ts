@@ -57,7 +57,11 @@ export function address(field: 'saddr' | 'daddr', cidr: string, negate = false, 
   const v4 = family === 'ipv4';
   const offset = v4 ? (field === 'saddr' ? 12 : 16) : field === 'saddr' ? 8 : 24;
   const op = negate ? C.NFT_CMP_NEQ : C.NFT_CMP_EQ;
-  if (prefix === 0) return nfproto(family); // any address of the family
+  if (prefix === 0) {
+    // Any address of the family; "none of them" would match nothing, surely not what was meant.
+    if (negate) throw new InvalidArgumentError(argument, cidr, 'a negated /0 would match nothing');
+    return nfproto(family);
+  }
   if (prefix % 8 === 0) {
     const len = prefix / 8;
     return [...nfproto(family), { name: 'payload', data: { dreg: REG1, base: C.NFT_PAYLOAD_NETWORK_HEADER, offset, len } }, cmp(op, bytes.slice(0, len))];

@@ -8,7 +8,8 @@ import { InvalidArgumentError, VnetkitError } from '../errors';
 import { Connection } from '../netlink/connection';
 import { NLM_F_APPEND, NLM_F_CREATE, NLM_F_ECHO } from '../netlink/constants';
 import { NlMsg } from '../netlink/message';
-import { BatchError, BatchOp } from '../netlink/multiplexer';
+import { BatchError } from '../errors';
+import { BatchOp } from '../netlink/multiplexer';
 import { Namespace, namespaceArg } from '../objects/namespace';
 import * as C from './constants';
 import * as X from './expr';
@@ -18,6 +19,14 @@ import { BASE_CHAINS, DesiredRule, MasqueradeOptions, PortMapOptions, RuleOption
 import { batchMarker, commentOf, commentUserdata, FAMILIES, MAX_COMMENT, nftMsgName, nftRequest, pickNft, readExpressions } from './messages';
 import { renderRule } from './render';
 import { readRuleset } from './ruleset';
+
+/** An owner tag: the rule's comment, which nft shows (so no NUL, which would cut it short). */
+function ownerArg(owner: unknown): string {
+  if (typeof owner !== 'string' || owner === '' || owner.includes('\0') || Buffer.byteLength(owner) > MAX_COMMENT) {
+    throw new InvalidArgumentError('owner', owner, `an owner tag is a non-empty string of at most ${MAX_COMMENT} bytes, without NUL`);
+  }
+  return owner;
+}
 
 /** What a listing decodes of each rule at once; its expressions wait until asked for. */
 const RULE_SUMMARY = { chain: true, handle: true, userdata: true } as const;
@@ -187,16 +196,20 @@ export class Firewall {
    * Equivalent to: `nft add rule inet vnetkit prerouting fib daddr type local tcp dport P dnat ip to C:CP` (and nat-output, postrouting)
    */
   async portMap(options: PortMapOptions & { owner?: string }): Promise<FirewallRule[]> {
-    return Promise.all(R.portMapRules(options).map((r) => this.add(r.chain, r.expressions, options?.owner)));
+    // One call of four messages: they stand or fall together.
+    return this.addAll(R.portMapRules(options), options?.owner);
   }
 
   private add(chain: string, expressions: X.Expr[], owner: string | undefined): Promise<FirewallRule> {
-    if (owner !== undefined && (typeof owner !== 'string' || owner === '' || Buffer.byteLength(owner) > MAX_COMMENT)) {
-      return Promise.reject(new InvalidArgumentError('owner', owner, `an owner tag is a non-empty string of at most ${MAX_COMMENT} bytes`));
-    }
+    return this.addAll([{ chain: chain as R.FirewallChain, expressions }], owner).then((rules) => rules[0]!);
+  }
+
+  /** Rules added by one call: in one batch with the calls made alongside, all of them or none. */
+  private addAll(specs: readonly R.RuleSpec[], owner: string | undefined): Promise<FirewallRule[]> {
+    if (owner !== undefined) ownerArg(owner);
     return this.enqueue(
-      () => [this.newRuleOp(chain, expressions, owner)],
-      (echoes) => this.ruleFromEcho(echoes[0]!, chain, owner, expressions),
+      () => specs.map((s) => this.newRuleOp(s.chain, s.expressions, owner)),
+      (echoes) => specs.map((s, i) => this.ruleFromEcho(echoes[i]!, s.chain, owner, s.expressions)),
     );
   }
 
@@ -301,11 +314,7 @@ export class Firewall {
    */
   async apply(desired: readonly DesiredRule[], options: { owner: string }): Promise<ApplyResult> {
     if (!Array.isArray(desired)) throw new InvalidArgumentError('desired', desired, 'expected an array of { masquerade } | { snat } | { portMap } | { rule }');
-    const owner = options?.owner;
-    if (typeof owner !== 'string' || owner === '' || Buffer.byteLength(owner) > MAX_COMMENT) {
-      throw new InvalidArgumentError('owner', owner, `an owner tag is a non-empty string of at most ${MAX_COMMENT} bytes`);
-    }
-    return applyOwner(this, desired, owner);
+    return applyOwner(this, desired, ownerArg(options?.owner));
   }
 
   /** @internal One owner's rules as apply compares them (only theirs are decoded). */
@@ -344,7 +353,7 @@ export class Firewall {
    * Equivalent to: `nft delete rule inet vnetkit CHAIN handle H` for each rule commented OWNER
    */
   async removeOwner(owner: string): Promise<number> {
-    if (typeof owner !== 'string' || owner === '') throw new InvalidArgumentError('owner', owner, 'expected a non-empty owner tag');
+    ownerArg(owner);
     return this.remove((await this.rules()).filter((r) => r.owner === owner));
   }
 

@@ -55,6 +55,15 @@ describeKernel('Firewall.apply', () => {
     expect(await fw.owners()).toEqual(['other']);
   });
 
+  test('order within a chain is kept: a rule that must come first is not left behind a drop', async () => {
+    const drop22: DesiredRule = { rule: { chain: 'input', protocol: 'tcp', destinationPort: 22, verdict: 'drop' } };
+    const accept5: DesiredRule = { rule: { chain: 'input', source: '10.0.0.5', verdict: 'accept' } };
+    await fw.apply([drop22], { owner: 'A' });
+    await fw.apply([accept5, drop22], { owner: 'A' });
+    expect(await ownerRules('A')).toEqual(['input: ip saddr 10.0.0.5 accept comment "A"', 'input: tcp dport 22 drop comment "A"']);
+    expect(await fw.apply([accept5, drop22], { owner: 'A' })).toEqual({ added: 0, removed: 0, attempts: 1 });
+  });
+
   test('a writer committing between the read and the batch: ERESTART, worked out again, converges', async () => {
     let raced = 0;
     fw.beforeCommit = async () => {

@@ -87,6 +87,21 @@ describeKernel('Firewall (nf_tables over netlink)', () => {
     }
   });
 
+  test('a port map is all or nothing: one refused rule leaves none of its four', async () => {
+    const name = uniqueName('fw');
+    const ns = await Namespace.create(name);
+    try {
+      const fw = await Firewall.open(ns);
+      await fw.masquerade({ source: '10.6.0.0/24' }); // makes the table and its chains
+      nft(name, 'delete', 'chain', 'inet', 'vnetkit', 'nat-output'); // someone else removes one
+      await expect(fw.portMap({ protocol: 'tcp', hostPort: 8080, to: '10.6.0.2' })).rejects.toMatchObject({ code: 'ENOENT' });
+      expect([...nftRules(name).values()].map(([chain]) => chain)).toEqual(['postrouting']);
+      await fw.close();
+    } finally {
+      await ns.delete();
+    }
+  });
+
   test('tables of others are never touched, and a lifetime: "process" table goes with its socket', async () => {
     const name = uniqueName('fw');
     const ns = await Namespace.create(name);
@@ -128,6 +143,8 @@ describeKernel('Firewall (nf_tables over netlink)', () => {
       const fw = await Firewall.open(ns);
       await expect(fw.masquerade({ source: '10.88.0.1/16' })).rejects.toBeInstanceOf(InvalidArgumentError); // host bits set
       await expect(fw.masquerade({ source: 'not-an-ip' })).rejects.toBeInstanceOf(InvalidArgumentError);
+      await expect(fw.masquerade({ source: '0.0.0.0/0' })).rejects.toThrow(/negated \/0/); // "ip daddr != 0/0" matches nothing
+      await expect(fw.masquerade({ source: '10.0.0.0/8', owner: 'a\0b' })).rejects.toBeInstanceOf(InvalidArgumentError);
       await expect(fw.addRule({ chain: 'nope' as never, verdict: 'accept' })).rejects.toBeInstanceOf(InvalidArgumentError);
       await expect(fw.addRule({ chain: 'input', destinationPort: 80, verdict: 'accept' })).rejects.toThrow(/needs protocol/);
       await expect(fw.portMap({ protocol: 'tcp', hostPort: 70000, to: '10.0.0.2' })).rejects.toBeInstanceOf(InvalidArgumentError);
