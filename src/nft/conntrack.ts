@@ -12,8 +12,8 @@ import { defineAttrs, MessageSchema } from '../netlink/schema';
 import { Namespace, namespaceArg } from '../objects/namespace';
 import { formatIp, parseIp } from '../util/addr';
 import * as C from './conntrack-constants';
-import { NETLINK_NETFILTER } from './constants';
 import { nfgenmsg } from './schema';
+import { openNetfilter } from './socket';
 
 const be16 = (id: number, orig: string) => ({ id, type: 'u16', byteOrder: 'be', orig }) as const;
 const be32 = (id: number, orig: string) => ({ id, type: 'u32', byteOrder: 'be', orig }) as const;
@@ -211,9 +211,7 @@ export const Conntrack = {
   },
 };
 
-function open(ns: Namespace): Promise<Connection> {
-  return Connection.open({ nsFd: ns === Namespace.current() ? -1 : ns.assertOpen(), protocol: NETLINK_NETFILTER, label: ns.label, rcvbuf: 4 << 20 });
-}
+const open = (ns: Namespace): Promise<Connection> => openNetfilter(ns, { rcvbuf: 4 << 20 });
 
 async function dump(conn: Connection): Promise<ReturnType<typeof entryOf>[]> {
   const out: ReturnType<typeof entryOf>[] = [];

@@ -19,6 +19,7 @@ import { BASE_CHAINS, DesiredRule, MasqueradeOptions, PortMapOptions, RuleOption
 import { batchMarker, commentOf, commentUserdata, FAMILIES, MAX_COMMENT, nftMsgName, nftRequest, pickNft, readExpressions } from './messages';
 import { renderRule } from './render';
 import { readRuleset } from './ruleset';
+import { openNetfilter } from './socket';
 
 /** An owner tag: the rule's comment, which nft shows (so no NUL, which would cut it short). */
 function ownerArg(owner: unknown): string {
@@ -127,9 +128,8 @@ export class Firewall {
     }
     const lifetime = options.lifetime ?? 'persistent';
     if (lifetime !== 'persistent' && lifetime !== 'process') throw new InvalidArgumentError('lifetime', lifetime, "expected 'persistent' or 'process'");
-    const current = ns === Namespace.current();
-    // A batch goes out as one datagram and is answered all at once: room for thousands of rules.
-    const conn = await Connection.open({ nsFd: current ? -1 : ns.assertOpen(), protocol: C.NETLINK_NETFILTER, label: ns.label, sndbuf: 8 << 20, rcvbuf: 8 << 20 });
+    // Room for batches of thousands of rules, and their answers.
+    const conn = await openNetfilter(ns, { sndbuf: 8 << 20, rcvbuf: 8 << 20 });
     return new Firewall(ns, table, conn, lifetime);
   }
 

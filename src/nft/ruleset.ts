@@ -8,6 +8,7 @@ import { Namespace, namespaceArg } from '../objects/namespace';
 import * as C from './constants';
 import { commentOf, familyName, nftRequest, pickNft, readExpressions } from './messages';
 import { renderRule } from './render';
+import { openNetfilter } from './socket';
 
 export interface RulesetRule {
   handle: bigint;
@@ -52,7 +53,7 @@ async function dump(conn: Connection, msg: number, what: string): Promise<NlMsg[
  */
 export async function readRuleset(namespace?: Namespace): Promise<{ tables: RulesetTable[]; toString(): string }> {
   const ns = namespaceArg(namespace, 'namespace');
-  const conn = await Connection.open({ nsFd: ns === Namespace.current() ? -1 : ns.assertOpen(), protocol: C.NETLINK_NETFILTER, label: ns.label, rcvbuf: 8 << 20 });
+  const conn = await openNetfilter(ns, { rcvbuf: 8 << 20 });
   try {
     const [tables, chains, rules] = [
       await dump(conn, C.NFT_MSG_GETTABLE, 'NFT_MSG_GETTABLE'),
