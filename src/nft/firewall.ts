@@ -249,7 +249,9 @@ export class Firewall {
   private async flush(): Promise<void> {
     let queued = this.queue;
     this.queue = [];
-    for (let attempt = 0; queued.length && attempt < 2; attempt++) {
+    let retried = false; // the refused calls were taken out once
+    let remade = false; // the table was made again once
+    while (queued.length) {
       const setup = this.ready ? [] : this.setupOps();
       const owners: number[] = []; // message index (after setup) -> call index
       queued.forEach((q, k) => q.ops.forEach(() => owners.push(k)));
@@ -260,7 +262,17 @@ export class Firewall {
         for (const q of queued) q.done(replies.slice(at, (at += q.ops.length)));
         return;
       } catch (e) {
-        if (!(e instanceof BatchError) || attempt > 0) return queued.forEach((q) => q.reject(e as Error));
+        if (!(e instanceof BatchError)) return queued.forEach((q) => q.reject(e as Error));
+        if (!setup.length && !remade && e.failures.some((f) => (f.error as { code?: string }).code === 'ENOENT')) {
+          // The table or a base chain was deleted by someone else since this handle made them:
+          // make them again, with the same calls.
+          this.ready = false;
+          remade = true;
+          queued = queued.map((q) => ({ ...q, ops: q.build() }));
+          continue;
+        }
+        if (retried) return queued.forEach((q) => q.reject(e));
+        retried = true;
         const refused = new Map<number, Error>();
         for (const f of e.failures) {
           const k = owners[f.index - setup.length];

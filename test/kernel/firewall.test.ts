@@ -87,15 +87,34 @@ describeKernel('Firewall (nf_tables over netlink)', () => {
     }
   });
 
-  test('a port map is all or nothing: one refused rule leaves none of its four', async () => {
+  test('a table deleted by someone else is made again by the next write', async () => {
     const name = uniqueName('fw');
     const ns = await Namespace.create(name);
     try {
       const fw = await Firewall.open(ns);
-      await fw.masquerade({ source: '10.6.0.0/24' }); // makes the table and its chains
-      nft(name, 'delete', 'chain', 'inet', 'vnetkit', 'nat-output'); // someone else removes one
-      await expect(fw.portMap({ protocol: 'tcp', hostPort: 8080, to: '10.6.0.2' })).rejects.toMatchObject({ code: 'ENOENT' });
-      expect([...nftRules(name).values()].map(([chain]) => chain)).toEqual(['postrouting']);
+      await fw.masquerade({ source: '10.7.0.0/24' });
+      nft(name, 'delete', 'table', 'inet', 'vnetkit');
+      const again = await fw.masquerade({ source: '10.7.1.0/24' });
+      expect([...nftRules(name).values()]).toEqual([['postrouting', String(again)]]);
+      // A refused call still fails alone after that (no chain "missing" is ever made).
+      await expect(fw.addRule({ chain: 'input', verdict: { jump: 'missing' } })).rejects.toMatchObject({ code: 'ENOENT' });
+      await fw.close();
+    } finally {
+      await ns.delete();
+    }
+  });
+
+  test("a call's messages stand or fall together: remove([a, b]) with b already gone leaves a", async () => {
+    const name = uniqueName('fw');
+    const ns = await Namespace.create(name);
+    try {
+      const fw = await Firewall.open(ns);
+      const [a, b] = await Promise.all([fw.masquerade({ source: '10.6.0.0/24' }), fw.masquerade({ source: '10.6.1.0/24' })]);
+      nft(name, 'delete', 'rule', 'inet', 'vnetkit', 'postrouting', 'handle', String(b.handle)); // someone else
+      await expect(fw.remove([a, b])).rejects.toMatchObject({ code: 'ENOENT' });
+      expect([...nftRules(name).keys()]).toEqual([a.handle]);
+      // A port map is one such call: its four rules are added together.
+      expect((await fw.portMap({ protocol: 'tcp', hostPort: 8080, to: '10.6.0.2' })).length).toBe(4);
       await fw.close();
     } finally {
       await ns.delete();
