@@ -97,7 +97,7 @@ export async function createLink<K extends LinkKind>(opts: LinkCreateOptions<K>)
   }
   ns.assertOpen();
   // The target namespace is named by fd number: held open until the kernel has answered.
-  await ns.withFd((fd) => ((spec.netNsFd = fd), send()));
+  await ns.withFd((fd) => ((spec.netNsFd = fd), send()), conn);
   // The kernel echoes the new link into the namespace it landed in, not to this socket.
   return (await Link.read(name, ns)) as Link<K>;
 }

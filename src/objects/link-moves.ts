@@ -27,7 +27,7 @@ export async function moveLink(link: Link, target: Namespace, options: { name?: 
         op: 'RTM_NEWLINK',
         describe: `move ${JSON.stringify(link.name)} from ${link.namespace.label} to ${target.label}${options.name ? ` as ${JSON.stringify(newName)}` : ''}`,
       });
-    });
+    }, conn);
   } catch (e) {
     if (e instanceof NetlinkError && e.code === 'EINVAL' && /netns is immutable|netns.local/i.test(e.kernelMessage ?? '')) {
       throw new NetnsImmutableError(link.name, link.kind, e);

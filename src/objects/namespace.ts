@@ -331,7 +331,7 @@ export class Namespace {
     from = namespaceArg(from, 'from');
     this.assertOpen();
     const conn = await from.connection();
-    return this.withFd((fd) => getNsid(conn, fd, this.label));
+    return this.withFd((fd) => getNsid(conn, fd, this.label), conn);
   }
 
   /**
@@ -344,7 +344,7 @@ export class Namespace {
     from = namespaceArg(from, 'from');
     this.assertOpen();
     const conn = await from.connection();
-    return this.withFd((fd) => setNsid(conn, fd, id, this.label));
+    return this.withFd((fd) => setNsid(conn, fd, id, this.label), conn);
   }
 
   /**
@@ -389,13 +389,20 @@ export class Namespace {
    * @internal Runs `use` with this namespace's fd kept open until it settles, even if the handle
    * is closed meanwhile. A request naming the namespace by fd number (IFLA_NET_NS_FD, NETNSA_FD) is
    * sent later by the I/O thread; a number closed and reused by then would name another namespace
-   * (the process's own, say), and the kernel would act on that one.
+   * (the process's own, say), and the kernel would act on that one. `via` is the socket the
+   * request goes out on: if it fails because that socket is closing, the hold lasts until the
+   * socket is gone.
    */
-  async withFd<T>(use: (fd: number) => Promise<T>): Promise<T> {
+  async withFd<T>(use: (fd: number) => Promise<T>, via: Connection): Promise<T> {
     const fd = this.assertOpen();
     this.fdHolds++;
     try {
       return await use(fd);
+    } catch (e) {
+      // Failed because `via` is closing: the request may still be in the I/O thread's queue for
+      // that socket. The number is kept until the socket is gone, and its queue with it.
+      if (via.closed) await via.close().catch(() => undefined);
+      throw e;
     } finally {
       this.fdHolds--;
       this.closeFdIfUnused();

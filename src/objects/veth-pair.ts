@@ -126,7 +126,7 @@ export class VethPair {
     let reply;
     try {
       // The peer's namespace is named by fd number: held open until the kernel has answered.
-      reply = await (sameNs ? create() : peerNs.withFd((fd) => ((peer.netNsFd = fd), create())));
+      reply = await (sameNs ? create() : peerNs.withFd((fd) => ((peer.netNsFd = fd), create()), conn));
     } catch (e) {
       if (e instanceof NetlinkError && e.code === 'EEXIST') {
         // Tell which end collided; the kernel registers neither when either name is taken.

@@ -77,6 +77,30 @@ describeKernel('reliability', () => {
       expect(sentBeforeClose).toBeGreaterThan(0);
     });
 
+    test('link.moveTo(T) with both namespaces closed in flight: the link never lands in this one', async () => {
+      for (let i = 0; i < 12; i++) {
+        const name = uniqueName('mb');
+        const src = await Namespace.create();
+        const target = await Namespace.create();
+        await Link.create({ kind: 'veth', name, namespace: src, peer: { name: `${name}p` } }).then((l) => {
+          const moving = l.moveTo(target).catch(() => undefined);
+          return tick(i).then(async () => {
+            // The source's socket closes too: its queued requests fail, and must not free T's fd
+            // number while the I/O thread may still send them.
+            const closing = Promise.all([src.close(), target.close()]);
+            const fds = [reuseFdNumber(), reuseFdNumber()];
+            try {
+              await moving;
+              await closing;
+              expect(linkNames()).not.toContain(name);
+            } finally {
+              fds.forEach((fd) => closeSync(fd));
+            }
+          });
+        });
+      }
+    });
+
     test('VethPair.create with the peer namespace closed in flight: the peer never lands in this namespace', async () => {
       for (let i = 0; i < 10; i++) {
         const name = uniqueName('vp');
