@@ -7,8 +7,7 @@
 const { execFileSync } = require('node:child_process');
 const { mkdirSync, readdirSync } = require('node:fs');
 const { join } = require('node:path');
-const { monitorEventLoopDelay } = require('node:perf_hooks');
-const { execFile$, median, saveResults, settle } = require('./stats');
+const { execFile$, median, saveResults, settle, startedHistogram } = require('./stats');
 const vnetkit = require('./workloads/vnetkit');
 const { perOp, batched } = require('./workloads/iproute');
 
@@ -44,17 +43,6 @@ async function medianOf(runs, fn) {
 }
 
 const fds = () => readdirSync('/proc/self/fd').length;
-
-/**
- * An event-loop delay histogram that has ticked once: its first tick only starts its clock, so a
- * block right at the start of the work (a burst's calls all made in one go) would not be counted.
- */
-async function startedHistogram() {
-  const h = monitorEventLoopDelay({ resolution: 1 });
-  h.enable();
-  await new Promise((r) => setTimeout(r, 5));
-  return h;
-}
 
 exports.run = async function run() {
   const floor = floorBinary();

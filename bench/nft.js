@@ -17,22 +17,14 @@ const { execFileSync } = require('node:child_process');
 const { writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { monitorEventLoopDelay } = require('node:perf_hooks');
 const { Firewall, Namespace } = require('..');
-const { execFile$, median, now, saveResults, settle } = require('./stats');
+const { execFile$, median, now, saveResults, settle, startedHistogram } = require('./stats');
 
 const N = Number(process.env.BENCH_NFT_N || 1000);
 const RUNS = Number(process.env.BENCH_RUNS || 5);
 const IPT = Number(process.env.BENCH_NFT_IPT || 40);
 
 const ctr = (i) => ({ subnet: `10.${100 + (i >> 8)}.${i & 255}.0/24`, addr: `10.${100 + (i >> 8)}.${i & 255}.2`, port: 10000 + i, owner: `c${i}` });
-
-async function startedHistogram() {
-  const h = monitorEventLoopDelay({ resolution: 1 });
-  h.enable();
-  await new Promise((r) => setTimeout(r, 5));
-  return h;
-}
 
 /** The nft file of the same 5,000 rules, from vnetkit's own rendering of its recipes. */
 function nftFile(rules) {

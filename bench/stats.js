@@ -4,6 +4,7 @@
 const { execFile } = require('node:child_process');
 const { mkdirSync, readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
+const { monitorEventLoopDelay } = require('node:perf_hooks');
 const { promisify } = require('node:util');
 
 const median = (xs) => {
@@ -56,4 +57,15 @@ function saveResults(name, data) {
   return file;
 }
 
-module.exports = { execFile$, median, now, ip, repeat, saveResults, settle };
+/**
+ * An event-loop delay histogram that has ticked once: its first tick only starts its clock, so a
+ * block right at the start of the work (a burst's calls all made in one go) would not be counted.
+ */
+async function startedHistogram() {
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  await new Promise((r) => setTimeout(r, 5));
+  return h;
+}
+
+module.exports = { execFile$, median, now, ip, repeat, saveResults, settle, startedHistogram };

@@ -9,9 +9,8 @@
 const { execFileSync } = require('node:child_process');
 const { mkdirSync } = require('node:fs');
 const { join } = require('node:path');
-const { monitorEventLoopDelay } = require('node:perf_hooks');
 const { Namespace } = require('..');
-const { execFile$, median, now, saveResults, settle } = require('./stats');
+const { execFile$, median, now, saveResults, settle, startedHistogram } = require('./stats');
 
 const N = Number(process.env.BENCH_SYSCTL_N || 100);
 const RUNS = Number(process.env.BENCH_RUNS || 5);
@@ -43,13 +42,6 @@ function floorBinary() {
 }
 
 /** An event-loop delay histogram that has ticked once (see bench/bulk.js). */
-async function startedHistogram() {
-  const h = monitorEventLoopDelay({ resolution: 1 });
-  h.enable();
-  await new Promise((r) => setTimeout(r, 5));
-  return h;
-}
-
 exports.run = async function run() {
   const floor = floorBinary();
   const names = Array.from({ length: N }, (_, i) => `sy${i}`);
