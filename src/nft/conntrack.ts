@@ -12,12 +12,9 @@ import { defineAttrs, MessageSchema } from '../netlink/schema';
 import { Namespace, namespaceArg } from '../objects/namespace';
 import { formatIp, parseIp } from '../util/addr';
 import * as C from './conntrack-constants';
-import { nfgenmsg } from './schema';
+import { be16, be32, bin, nfgenmsg } from './schema';
 import { openNetfilter } from './socket';
 
-const be16 = (id: number, orig: string) => ({ id, type: 'u16', byteOrder: 'be', orig }) as const;
-const be32 = (id: number, orig: string) => ({ id, type: 'u32', byteOrder: 'be', orig }) as const;
-const bin = (id: number, orig: string) => ({ id, type: 'binary', orig }) as const;
 
 const ipAttrs = defineAttrs('ct ip', {
   v4Src: bin(C.CTA_IP_V4_SRC, 'CTA_IP_V4_SRC'),

@@ -29,11 +29,13 @@ export const nfgenmsg: StructSpec = {
   ],
 };
 
-const be32 = (id: number, orig: string) => ({ id, type: 'u32', byteOrder: 'be', orig }) as const;
+// Attribute specs by wire type; nfnetlink's integers are big-endian (conntrack's too).
+export const be16 = (id: number, orig: string) => ({ id, type: 'u16', byteOrder: 'be', orig }) as const;
+export const be32 = (id: number, orig: string) => ({ id, type: 'u32', byteOrder: 'be', orig }) as const;
 const sbe32 = (id: number, orig: string) => ({ id, type: 's32', byteOrder: 'be', orig }) as const;
 const be64 = (id: number, orig: string) => ({ id, type: 'u64', byteOrder: 'be', orig }) as const;
 const str = (id: number, orig: string) => ({ id, type: 'string', orig }) as const;
-const bin = (id: number, orig: string) => ({ id, type: 'binary', orig }) as const;
+export const bin = (id: number, orig: string) => ({ id, type: 'binary', orig }) as const;
 
 export const verdictAttrs = defineAttrs('verdict', {
   code: sbe32(C.NFTA_VERDICT_CODE, 'NFTA_VERDICT_CODE'),
