@@ -8,7 +8,6 @@ import { InvalidArgumentError, VnetkitError } from '../errors';
 import { Connection } from '../netlink/connection';
 import { NLM_F_APPEND, NLM_F_CREATE, NLM_F_ECHO } from '../netlink/constants';
 import { NlMsg } from '../netlink/message';
-import { BatchError } from '../errors';
 import { BatchOp } from '../netlink/multiplexer';
 import { Namespace, namespaceArg } from '../objects/namespace';
 import * as C from './constants';
@@ -17,6 +16,7 @@ import { ApplyResult, applyOwner } from './apply';
 import * as R from './recipes';
 import { BASE_CHAINS, DesiredRule, MasqueradeOptions, PortMapOptions, RuleOptions, SnatOptions } from './recipes';
 import { batchMarker, commentOf, commentUserdata, FAMILIES, MAX_COMMENT, nftMsgName, nftRequest, pickNft, readExpressions } from './messages';
+import { CallBatcher } from './call-batcher';
 import { renderRule } from './render';
 import { readRuleset } from './ruleset';
 import { openNetfilter } from './socket';
@@ -79,22 +79,14 @@ export class FirewallRule {
   }
 }
 
-/** One call's messages, waiting to go out with the others made in the same run of microtasks. */
-interface Queued {
-  /** Builds the call's messages (again for a retry: a builder serves one request). */
-  build: () => BatchOp[];
-  ops: BatchOp[];
-  /** Settles the call with the echoes of its messages. */
-  done: (echoes: NlMsg[][]) => void;
-  reject: (e: Error) => void;
-}
-
 export class Firewall {
   readonly family = 'inet';
   /** @internal */
   ready = false;
-  private queue: Queued[] = [];
   private closed = false;
+  // Calls made together share a batch; the table's setup goes with the first one (and again if
+  // someone else deleted the table).
+  private readonly calls = new CallBatcher(this);
 
   private constructor(
     readonly namespace: Namespace,
@@ -215,17 +207,7 @@ export class Firewall {
 
   private enqueue<T>(build: () => BatchOp[], result: (echoes: NlMsg[][]) => T): Promise<T> {
     if (this.closed) return Promise.reject(new VnetkitError(`the firewall handle of ${this.namespace.label} is closed`, 'ERR_CLOSED'));
-    return new Promise<T>((resolve, reject) => {
-      const done = (echoes: NlMsg[][]) => {
-        try {
-          resolve(result(echoes));
-        } catch (e) {
-          reject(e as Error);
-        }
-      };
-      this.queue.push({ build, ops: build(), done, reject });
-      if (this.queue.length === 1) void Promise.resolve().then(() => this.flush());
-    });
+    return this.calls.enqueue(build, result);
   }
 
   /**
@@ -241,51 +223,8 @@ export class Firewall {
     };
   }
 
-  /**
-   * Sends every call queued in this run of microtasks as one batch (after the table's setup, the
-   * first time). Each call's messages stand or fall together: if the kernel refuses some, the calls
-   * they belong to fail with that error, and the others, which had nothing wrong, go again.
-   */
-  private async flush(): Promise<void> {
-    let queued = this.queue;
-    this.queue = [];
-    let retried = false; // the refused calls were taken out once
-    let remade = false; // the table was made again once
-    while (queued.length) {
-      const setup = this.ready ? [] : this.setupOps();
-      const owners: number[] = []; // message index (after setup) -> call index
-      queued.forEach((q, k) => q.ops.forEach(() => owners.push(k)));
-      try {
-        const replies = (await this.send([...setup, ...queued.flatMap((q) => q.ops)])).slice(setup.length);
-        this.ready = true;
-        let at = 0;
-        for (const q of queued) q.done(replies.slice(at, (at += q.ops.length)));
-        return;
-      } catch (e) {
-        if (!(e instanceof BatchError)) return queued.forEach((q) => q.reject(e as Error));
-        if (!setup.length && !remade && e.failures.some((f) => (f.error as { code?: string }).code === 'ENOENT')) {
-          // The table or a base chain was deleted by someone else since this handle made them:
-          // make them again, with the same calls.
-          this.ready = false;
-          remade = true;
-          queued = queued.map((q) => ({ ...q, ops: q.build() }));
-          continue;
-        }
-        if (retried) return queued.forEach((q) => q.reject(e));
-        retried = true;
-        const refused = new Map<number, Error>();
-        for (const f of e.failures) {
-          const k = owners[f.index - setup.length];
-          if (k === undefined) return queued.forEach((q) => q.reject(e)); // the setup itself was refused
-          if (!refused.has(k)) refused.set(k, f.error);
-        }
-        queued.forEach((q, k) => refused.has(k) && q.reject(refused.get(k)!));
-        queued = queued.filter((_, k) => !refused.has(k)).map((q) => ({ ...q, ops: q.build() }));
-      }
-    }
-  }
-
-  private send(ops: BatchOp[]): Promise<NlMsg[][]> {
+  /** @internal One batch: BEGIN, `ops`, END. */
+  send(ops: BatchOp[]): Promise<NlMsg[][]> {
     return this.conn.batch(batchMarker(C.NFNL_MSG_BATCH_BEGIN), ops, batchMarker(C.NFNL_MSG_BATCH_END));
   }
 
