@@ -22,6 +22,7 @@
         "native/packet_io.cc",
         "native/packet_io_js.cc",
         "native/sysctl.cc",
+        "native/sysctl_list.cc",
         "native/tun.cc"
       ],
       "conditions": [

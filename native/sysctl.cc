@@ -18,44 +18,13 @@
 #include "addon.h"
 #include "errors.h"
 #include "fault.h"
+#include "sysctl.h"
 #include "unique_fd.h"
 
 namespace vnetkit {
 
 namespace {
-
 constexpr char kRoot[] = "/proc/sys/net/";
-constexpr int kMaxDepth = 10;  // /proc/sys/net is at most 5 levels deep today; no symlinks to loop on
-
-// The outcome of one key: its value, or the failing call with errno and the entry's mode bits
-// (when it exists), so TS can tell an unknown key from a read-only one.
-struct Outcome {
-  std::string value;
-  bool has_value = false;
-  int err = 0;
-  const char* syscall = "";
-  int mode = -1;
-  void fail(int e, const char* call, const std::string& path) {
-    err = e;
-    syscall = call;
-    struct stat st;
-    if (stat(path.c_str(), &st) == 0) mode = st.st_mode & 07777;
-  }
-};
-
-bool SafePath(const std::string& p) {
-  if (p.compare(0, sizeof kRoot - 1, kRoot) != 0 || p.size() == sizeof kRoot - 1) return false;
-  if (p.find('\0') != std::string::npos || p.find("//") != std::string::npos || p.back() == '/') return false;
-  // No "." or ".." component anywhere (a component may contain dots: "eth0.100").
-  for (size_t i = 0; i < p.size();) {
-    size_t j = p.find('/', i);
-    if (j == std::string::npos) j = p.size();
-    std::string c = p.substr(i, j - i);
-    if (c == "." || c == "..") return false;
-    i = j + 1;
-  }
-  return true;
-}
 
 std::vector<std::string> PathsArg(const Napi::CallbackInfo& info, size_t i) {
   Napi::Env env = info.Env();
@@ -71,20 +40,6 @@ std::vector<std::string> PathsArg(const Napi::CallbackInfo& info, size_t i) {
   return out;
 }
 
-// Reads the whole file from offset 0.
-bool ReadAll(int fd, std::string& out) {
-  out.clear();
-  if (lseek(fd, 0, SEEK_SET) < 0) return false;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return false;
-    if (n == 0) return true;
-    out.append(buf, static_cast<size_t>(n));
-  }
-}
-
 // One write() from offset 0, as sysctl(8) does: the kernel parses the value as a whole, and with
 // sysctl_writes_strict (the default) a write at a non-zero offset is ignored for numbers.
 bool WriteValue(int fd, const std::string& value) {
@@ -98,15 +53,6 @@ bool WriteValue(int fd, const std::string& value) {
     return false;
   }
   return true;
-}
-
-Napi::Value OutcomeValue(Napi::Env env, const Outcome& o) {
-  if (o.has_value) return Napi::String::New(env, o.value);
-  Napi::Object e = Napi::Object::New(env);
-  e.Set("errno", Napi::Number::New(env, -o.err));
-  e.Set("syscall", Napi::String::New(env, o.syscall));
-  e.Set("mode", Napi::Number::New(env, o.mode));
-  return e;
 }
 
 // sysctlGet(nsFd, paths) -> Promise<(string | { errno, syscall, mode })[]>: one job reads them all.
@@ -226,107 +172,45 @@ Napi::Value SysctlSet(const Napi::CallbackInfo& info) {
   return Runner(env).Submit(env, ns_fd, std::move(job));
 }
 
-struct ListState {
-  std::string root;
-  std::vector<std::string> paths;  // relative to root, '/'-joined
-  std::vector<int> modes;
-  std::vector<Outcome> values;
-  Outcome failure;
-};
-
-Outcome ReadEntry(int dir_fd, const char* name, const struct stat& st) {
-  Outcome o;
-  o.mode = st.st_mode & 07777;
-  if (!(st.st_mode & S_IRUSR)) {
-    o.err = EACCES;  // write-only (route/flush): listed with no value; `sysctl -a` skips it
-    o.syscall = "open";
-    return o;
-  }
-  UniqueFd fd(openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd.valid()) {
-    o.err = errno;
-    o.syscall = "open";
-  } else if (!ReadAll(fd.get(), o.value)) {
-    o.err = errno;  // e.g. ipv6 stable_secret reads EIO until one is set
-    o.syscall = "read";
-  } else {
-    o.has_value = true;
-  }
-  return o;
-}
-
-void Walk(ListState& s, int dir_fd, const std::string& rel, int depth) {
-  DIR* d = fdopendir(dir_fd);
-  if (!d) {
-    close(dir_fd);
-    return;
-  }
-  std::vector<std::string> names;
-  while (dirent* e = readdir(d)) {
-    std::string name = e->d_name;
-    if (name != "." && name != "..") names.push_back(name);
-  }
-  for (const std::string& name : names) {
-    struct stat st;
-    if (fstatat(dirfd(d), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // gone meanwhile
-    std::string child = rel.empty() ? name : rel + "/" + name;
-    if (S_ISDIR(st.st_mode)) {
-      if (depth >= kMaxDepth) continue;
-      int fd = openat(dirfd(d), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (fd >= 0) Walk(s, fd, child, depth + 1);
-      continue;
-    }
-    if (!S_ISREG(st.st_mode)) continue;
-    s.paths.push_back(child);
-    s.modes.push_back(st.st_mode & 07777);
-    s.values.push_back(ReadEntry(dirfd(d), name.c_str(), st));
-  }
-  closedir(d);
-}
-
-// sysctlList(nsFd, path) -> Promise<{ paths, modes, values }>: every file under `path` (a directory
-// or one file), relative paths, mode bits, and the value or { errno, syscall, mode } of each.
-Napi::Value SysctlList(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int ns_fd = info[0].As<Napi::Number>().Int32Value();
-  auto s = std::make_shared<ListState>();
-  s->root = StringArg(info, 1, "path");
-  if (s->root != "/proc/sys/net" && !SafePath(s->root)) throw Napi::TypeError::New(env, "not a path under /proc/sys/net: " + s->root);
-  auto job = std::make_unique<NsJob>();
-  job->work = [s](SysError& err) {
-    int fd = open(s->root.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return err.set(errno, "open", s->root);
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-      int e = errno;
-      close(fd);
-      return err.set(e, "fstat", s->root);
-    }
-    if (S_ISDIR(st.st_mode)) return Walk(*s, fd, "", 0);
-    close(fd);
-    // A single entry: listed as itself (relative path "").
-    s->paths.push_back("");
-    s->modes.push_back(st.st_mode & 07777);
-    s->values.push_back(ReadEntry(AT_FDCWD, s->root.c_str(), st));
-  };
-  job->finish = [s](Napi::Env env) -> Napi::Value {
-    size_t n = s->paths.size();
-    Napi::Array paths = Napi::Array::New(env, n), modes = Napi::Array::New(env, n), values = Napi::Array::New(env, n);
-    for (size_t i = 0; i < n; i++) {
-      paths.Set(i, Napi::String::New(env, s->paths[i]));
-      modes.Set(i, Napi::Number::New(env, s->modes[i]));
-      values.Set(i, OutcomeValue(env, s->values[i]));
-    }
-    Napi::Object out = Napi::Object::New(env);
-    out.Set("paths", paths);
-    out.Set("modes", modes);
-    out.Set("values", values);
-    return out;
-  };
-  return Runner(env).Submit(env, ns_fd, std::move(job));
-}
-
 }  // namespace
+
+bool SafePath(const std::string& p) {
+  if (p.compare(0, sizeof kRoot - 1, kRoot) != 0 || p.size() == sizeof kRoot - 1) return false;
+  if (p.find('\0') != std::string::npos || p.find("//") != std::string::npos || p.back() == '/') return false;
+  // No "." or ".." component anywhere (a component may contain dots: "eth0.100").
+  for (size_t i = 0; i < p.size();) {
+    size_t j = p.find('/', i);
+    if (j == std::string::npos) j = p.size();
+    std::string c = p.substr(i, j - i);
+    if (c == "." || c == "..") return false;
+    i = j + 1;
+  }
+  return true;
+}
+
+// Reads the whole file from offset 0.
+bool ReadAll(int fd, std::string& out) {
+  out.clear();
+  if (lseek(fd, 0, SEEK_SET) < 0) return false;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) return true;
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
+Napi::Value OutcomeValue(Napi::Env env, const Outcome& o) {
+  if (o.has_value) return Napi::String::New(env, o.value);
+  Napi::Object e = Napi::Object::New(env);
+  e.Set("errno", Napi::Number::New(env, -o.err));
+  e.Set("syscall", Napi::String::New(env, o.syscall));
+  e.Set("mode", Napi::Number::New(env, o.mode));
+  return e;
+}
+
 
 void RegisterSysctlOps(Napi::Env env, Napi::Object exports) {
   exports.Set("sysctlGet", Napi::Function::New(env, SysctlGet));
